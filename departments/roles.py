@@ -1,0 +1,46 @@
+"""The roles of PRODUCT.md as Django auth groups, kept in step after every
+`migrate`. Staff are users with a unit membership; admins are superusers.
+Permissions are named as strings so that this app imports nothing from the
+apps that depend on it."""
+
+from django.contrib.auth.models import Group, Permission
+
+REFORM_OFFICE = "跑改办"
+LEADER = "区领导"
+
+_VIEW = ["view_plan", "view_indicator", "view_indicatorunit", "view_unit", "view_unitalias", "view_task"]
+ROLE_PERMISSIONS = {
+    REFORM_OFFICE: _VIEW
+    + [
+        "add_plan",
+        "change_plan",
+        "add_indicator",
+        "change_indicator",
+        "add_indicatorunit",
+        "change_indicatorunit",
+        "delete_indicatorunit",
+        "export_indicator",
+        "view_membership",
+    ],
+    LEADER: _VIEW,
+}
+
+
+def ensure_role_groups(**kwargs) -> None:
+    for name, codenames in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        permissions = Permission.objects.filter(
+            codename__in=codenames,
+            content_type__app_label__in=["departments", "indicators", "tasks"],
+        )
+        group.permissions.add(*permissions)
+
+
+def is_reform_office(user) -> bool:
+    return user.is_authenticated and (
+        user.is_superuser or user.groups.filter(name=REFORM_OFFICE).exists()
+    )
+
+
+def is_leader(user) -> bool:
+    return user.is_authenticated and user.groups.filter(name=LEADER).exists()

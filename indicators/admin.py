@@ -1,0 +1,111 @@
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from import_export.admin import ImportExportMixin
+from import_export.forms import ConfirmImportForm, ImportForm
+from simple_history.admin import SimpleHistoryAdmin
+
+from .annex import AnnexFileError
+from .models import Indicator, IndicatorUnit, Plan
+from .resources import AnnexXLSX, IndicatorResource
+from .signals import plan_changed
+
+YEAR_HELP = "留空则取标题行中的年度（如“2019年度”）；工作簿没有标题行时必填。"
+
+
+class AnnexImportForm(ImportForm):
+    year = forms.IntegerField(label="计划年度", required=False, min_value=2000, max_value=2100, help_text=YEAR_HELP)
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > settings.ANNEX_MAX_UPLOAD_BYTES:
+            limit_mb = settings.ANNEX_MAX_UPLOAD_BYTES / 1024 / 1024
+            raise forms.ValidationError(f"文件过大：上限为 {limit_mb:g} MB。")
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError("请上传 Excel 工作簿（.xlsx）；旧版 .xls 请先另存为 .xlsx。")
+        return upload
+
+
+class AnnexConfirmImportForm(ConfirmImportForm):
+    year = forms.IntegerField(required=False, widget=forms.HiddenInput())
+
+
+class IndicatorUnitInline(admin.TabularInline):
+    model = IndicatorUnit
+    extra = 0
+    autocomplete_fields = ["unit"]
+    ordering = ["role", "position"]
+
+
+@admin.register(Plan)
+class PlanAdmin(SimpleHistoryAdmin):
+    list_display = ["year", "title", "indicator_count"]
+    search_fields = ["title"]
+
+    @admin.display(description="指标数")
+    def indicator_count(self, plan):
+        return plan.indicators.count()
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [IndicatorResource]
+    import_formats = [AnnexXLSX]
+    export_formats = [AnnexXLSX]
+    import_form_class = AnnexImportForm
+    confirm_form_class = AnnexConfirmImportForm
+    import_template_name = "admin/indicators/annex_import.html"
+    list_display = ["code", "category", "short_task", "leads", "deadline_label", "due_date", "ongoing"]
+    list_display_links = ["code", "short_task"]
+    list_filter = ["plan", "category", "ongoing", "deadline_label"]
+    search_fields = ["code", "task_text", "category"]
+    list_select_related = ["plan"]
+    inlines = [IndicatorUnitInline]
+    raw_id_fields = ["parent"]
+    list_per_page = 100
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_units()
+
+    @admin.display(description="目标任务")
+    def short_task(self, indicator):
+        text = indicator.task_text
+        return text if len(text) <= 50 else text[:50] + "…"
+
+    @admin.display(description="牵头单位")
+    def leads(self, indicator):
+        return "、".join(indicator.lead_names)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        plan_changed.send(sender=Plan, plan=form.instance.plan)
+
+    def get_import_data_kwargs(self, request, *args, **kwargs):
+        form = kwargs.get("form")
+        data = super().get_import_data_kwargs(request=request, *args, **kwargs)
+        if form is not None and form.is_valid():
+            data["year"] = form.cleaned_data.get("year")
+        return data
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["year"] = import_form.cleaned_data.get("year")
+        return initial
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, AnnexFileError):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
+
+    def add_success_message(self, result, request):
+        report = result.annex_report
+        messages.success(
+            request,
+            f"导入完成：{report.year} 年度计划，新增指标 {report.count('new')} 项，"
+            f"更新 {report.count('update')} 项，未变 {report.count('skip')} 项；"
+            f"新建单位 {len(report.new_units)} 个。",
+        )
+        for problem in report.warnings:
+            messages.warning(request, str(problem))

@@ -1,0 +1,128 @@
+"""What the plan says: a year's plan and its numbered indicators with their
+lead and responsible units."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from departments.models import Unit
+
+
+class Plan(models.Model):
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    title = models.CharField(_("标题"), max_length=200)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("年度计划")
+        verbose_name_plural = _("年度计划")
+        ordering = ["-year"]
+
+    def __str__(self):
+        return self.title or f"{self.year}年度计划"
+
+
+class IndicatorQuerySet(models.QuerySet):
+    def with_units(self):
+        return self.prefetch_related(
+            models.Prefetch(
+                "indicator_units",
+                queryset=IndicatorUnit.objects.select_related("unit").order_by("role", "position"),
+            )
+        )
+
+
+class Indicator(models.Model):
+    """One numbered row of the annex (or a sub-item such as 17-1)."""
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("年度计划"), on_delete=models.CASCADE, related_name="indicators"
+    )
+    code = models.CharField(_("序号"), max_length=16)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级指标"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sub_items",
+    )
+    position = models.PositiveIntegerField(_("排序"), default=0)
+    category = models.CharField(_("指标名称"), max_length=200)
+    task_text = models.TextField(_("目标任务"))
+    deadline_label = models.CharField(_("时间进度"), max_length=20)
+    due_date = models.DateField(_("截止日期"))
+    ongoing = models.BooleanField(
+        _("全年持续"), default=False, help_text=_("时间进度为“全年”的持续性工作。")
+    )
+    section = models.CharField(
+        _("所属工作要点"),
+        max_length=200,
+        blank=True,
+        help_text=_("在工作要点正文中所属的章节，如“二（二）2 商事登记便利化改革”。"),
+    )
+    units = models.ManyToManyField(Unit, through="IndicatorUnit", related_name="indicators")
+
+    history = HistoricalRecords()
+    objects = IndicatorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("指标")
+        verbose_name_plural = _("指标")
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="indicator_unique_plan_code")
+        ]
+        permissions = [
+            ("import_indicator", _("可以从 Excel 导入附件")),
+            ("export_indicator", _("可以导出附件")),
+        ]
+
+    def __str__(self):
+        return f"{self.code}. {self.task_text[:40]}"
+
+    def _names(self, role) -> list[str]:
+        # Uses the prefetch from IndicatorQuerySet.with_units() when present.
+        return [iu.unit.name for iu in self.indicator_units.all() if iu.role == role]
+
+    @property
+    def lead_names(self) -> list[str]:
+        return self._names(IndicatorUnit.Role.LEAD)
+
+    @property
+    def responsible_names(self) -> list[str]:
+        return self._names(IndicatorUnit.Role.RESPONSIBLE)
+
+
+class IndicatorUnit(models.Model):
+    """A unit or group named on an indicator, in the order the annex lists it."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("牵头")
+        RESPONSIBLE = "responsible", _("责任")
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("指标"), on_delete=models.CASCADE, related_name="indicator_units"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("单位或单位组"), on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField(_("角色"), max_length=12, choices=Role)
+    position = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("指标单位")
+        verbose_name_plural = _("牵头与责任单位")
+        ordering = ["indicator", "role", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "unit", "role"], name="indicatorunit_unique_role"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()}：{self.unit.name}"

@@ -1,0 +1,217 @@
+"""Writes on plans and indicators."""
+
+import logging
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from departments.models import Unit, UnitAlias
+
+from .annex import Annex, AnnexRow, Problem
+from .models import Indicator, IndicatorUnit, Plan
+from .selectors import annex_snapshot, indicator_shape
+from .signals import plan_changed
+
+logger = logging.getLogger(__name__)
+
+# A name written in the annex that no unit or alias knows becomes a group when
+# it reads like one ("各…", "…各部门"); the preview lists it for the admin.
+GROUP_MARKER = "各"
+
+FIELD_LABELS = {
+    "parent": "上级指标",
+    "category": "指标名称",
+    "task": "目标任务",
+    "lead": "牵头单位",
+    "responsible": "责任单位",
+    "deadline_label": "时间进度",
+    "due_date": "截止日期",
+    "ongoing": "全年持续",
+    "position": "排序",
+}
+
+
+@dataclass
+class IndicatorChange:
+    code: str
+    kind: str  # "new", "update" or "skip"
+    row: int
+    fields: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    year: int | None
+    dry_run: bool
+    changes: list[IndicatorChange] = field(default_factory=list)
+    new_units: list[tuple[str, str]] = field(default_factory=list)  # (name, kind)
+    aliases_applied: dict[str, str] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    snapshot: dict | None = None
+
+    def count(self, kind: str) -> int:
+        return sum(1 for change in self.changes if change.kind == kind)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary_line(self) -> str:
+        return (
+            f"indicators: {self.count('new')} new, {self.count('update')} updated, "
+            f"{self.count('skip')} unchanged; units: {len(self.new_units)} new; "
+            f"warnings: {len(self.warnings)}; errors: {len(self.errors)}"
+        )
+
+    def as_json(self) -> dict:
+        data = dict(self.snapshot or {"plan": None, "indicators": [], "departments": [], "aliases": {}})
+        data["summary"] = {
+            "dry_run": self.dry_run,
+            "indicators_new": self.count("new"),
+            "indicators_updated": self.count("update"),
+            "indicators_unchanged": self.count("skip"),
+            "units_new": [{"name": name, "kind": kind} for name, kind in self.new_units],
+            "aliases_applied": self.aliases_applied,
+        }
+        data["warnings"] = [p.as_dict() for p in self.warnings]
+        data["errors"] = [p.as_dict() for p in self.errors]
+        return data
+
+
+def annex_import(*, annex: Annex, dry_run: bool = False, user=None) -> ImportReport:
+    """Write a parsed annex as plan `annex.year`: all or nothing.
+
+    With errors nothing is written. With dry_run everything is written and
+    then rolled back, so the report (and its snapshot) shows exactly what a
+    real import would store."""
+    report = ImportReport(year=annex.year, dry_run=dry_run, warnings=list(annex.warnings))
+    report.errors = list(annex.errors)
+    if report.errors:
+        return report
+    with transaction.atomic():
+        _write(annex, report, user)
+        if dry_run:
+            transaction.set_rollback(True)
+    logger.info("annex import year=%s dry_run=%s: %s", annex.year, dry_run, report.summary_line())
+    return report
+
+
+def _write(annex: Annex, report: ImportReport, user) -> None:
+    units = _resolve_units(annex, report)
+
+    plan, created = Plan.objects.get_or_create(
+        year=annex.year, defaults={"title": annex.title or f"{annex.year}年度改革工作指标和时间安排"}
+    )
+    if not created and annex.title and plan.title != annex.title:
+        plan.title = annex.title
+        plan._history_user = user
+        plan.save(update_fields=["title"])
+
+    existing = {i.code: i for i in Indicator.objects.filter(plan=plan).with_units().select_related("parent")}
+    to_create, to_update, relink = [], [], []
+    for position, row in enumerate(annex.rows, start=1):
+        wanted = _row_shape(row, units) | {"position": position}
+        indicator = existing.get(row.code)
+        if indicator is None:
+            indicator = Indicator(plan=plan, code=row.code)
+            _apply(indicator, row, position)
+            to_create.append(indicator)
+            relink.append((indicator, row))
+            report.changes.append(IndicatorChange(row.code, "new", row.row))
+            continue
+        current = indicator_shape(indicator) | {"position": indicator.position}
+        changed = [FIELD_LABELS[k] for k in FIELD_LABELS if current[k] != wanted[k]]
+        if changed:
+            _apply(indicator, row, position)
+            to_update.append(indicator)
+            if current["lead"] != wanted["lead"] or current["responsible"] != wanted["responsible"]:
+                relink.append((indicator, row))
+            report.changes.append(IndicatorChange(row.code, "update", row.row, changed))
+        else:
+            report.changes.append(IndicatorChange(row.code, "skip", row.row))
+
+    missing = sorted(set(existing) - {row.code for row in annex.rows})
+    if missing:
+        report.warnings.append(
+            Problem(f"系统中已有、但本次工作簿中没有的指标（未删除，请手工处理）：{'、'.join(missing)}。")
+        )
+
+    bulk_create_with_history(to_create, Indicator, batch_size=500, default_user=user)
+    by_code = {i.code: i for i in [*existing.values(), *to_create]}
+    parents = {row.code: row.parent for row in annex.rows}
+    for indicator in [*to_create, *to_update]:
+        parent = by_code.get(parents[indicator.code]) if parents[indicator.code] else None
+        indicator.parent_id = parent.pk if parent else None
+    fields = ["parent", "position", "category", "task_text", "deadline_label", "due_date", "ongoing"]
+    bulk_update_with_history([*to_create, *to_update], Indicator, fields, batch_size=500, default_user=user)
+
+    if relink:
+        IndicatorUnit.objects.filter(indicator__in=[i for i, _ in relink]).delete()
+        links = []
+        for indicator, row in relink:
+            for role, names in ((IndicatorUnit.Role.LEAD, row.lead), (IndicatorUnit.Role.RESPONSIBLE, row.responsible)):
+                for position, unit in enumerate(_units_for(names, units)):
+                    links.append(IndicatorUnit(indicator=indicator, unit=unit, role=role, position=position))
+        bulk_create_with_history(links, IndicatorUnit, batch_size=1000, default_user=user)
+
+    plan_changed.send(sender=Plan, plan=plan)
+    report.snapshot = annex_snapshot(plan)
+
+
+def _resolve_units(annex: Annex, report: ImportReport) -> dict[str, Unit]:
+    """Written name → Unit, through the alias table; unknown names are created."""
+    aliases = UnitAlias.objects.as_dict()
+    written = []
+    for row in annex.rows:
+        for name in [*row.lead, *row.responsible]:
+            if name not in written:
+                written.append(name)
+    canonical = {name: aliases.get(name, name) for name in written}
+    report.aliases_applied = {name: target for name, target in canonical.items() if name != target}
+
+    known = {u.name: u for u in Unit.objects.filter(name__in=set(canonical.values()))}
+    new = []
+    for name in dict.fromkeys(canonical.values()):
+        if name not in known:
+            kind = Unit.Kind.GROUP if GROUP_MARKER in name else Unit.Kind.UNIT
+            unit = Unit(name=name, kind=kind)
+            known[name] = unit
+            new.append(unit)
+            report.new_units.append((name, kind.value))
+    bulk_create_with_history(new, Unit, batch_size=500)
+    return {name: known[target] for name, target in canonical.items()}
+
+
+def _units_for(names: list[str], units: dict[str, Unit]) -> list[Unit]:
+    """Resolved units in written order, once each (two aliases may meet)."""
+    seen, result = set(), []
+    for name in names:
+        unit = units[name]
+        if unit.pk not in seen:
+            seen.add(unit.pk)
+            result.append(unit)
+    return result
+
+
+def _row_shape(row: AnnexRow, units: dict[str, Unit]) -> dict:
+    return {
+        "parent": row.parent,
+        "category": row.category,
+        "task": row.task_text,
+        "lead": [u.name for u in _units_for(row.lead, units)],
+        "responsible": [u.name for u in _units_for(row.responsible, units)],
+        "deadline_label": row.deadline_label,
+        "due_date": row.due_date.isoformat(),
+        "ongoing": row.ongoing,
+    }
+
+
+def _apply(indicator: Indicator, row: AnnexRow, position: int) -> None:
+    indicator.position = position
+    indicator.category = row.category
+    indicator.task_text = row.task_text
+    indicator.deadline_label = row.deadline_label
+    indicator.due_date = row.due_date
+    indicator.ongoing = row.ongoing
