@@ -145,9 +145,7 @@ class Membership(models.Model):
     class Meta:
         verbose_name = _("单位联络员")
         verbose_name_plural = _("单位联络员")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "unit"], name="membership_unique_user_unit")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "unit"], name="membership_unique_user_unit")]
 
     def __str__(self):
         return f"{self.user} @ {self.unit}"

@@ -10,8 +10,8 @@ LEADER = "区领导"
 
 _VIEW = ["view_plan", "view_indicator", "view_indicatorunit", "view_unit", "view_unitalias", "view_task"]
 ROLE_PERMISSIONS = {
-    REFORM_OFFICE: _VIEW
-    + [
+    REFORM_OFFICE: [
+        *_VIEW,
         "add_plan",
         "change_plan",
         "add_indicator",
@@ -37,9 +37,7 @@ def ensure_role_groups(**kwargs) -> None:
 
 
 def is_reform_office(user) -> bool:
-    return user.is_authenticated and (
-        user.is_superuser or user.groups.filter(name=REFORM_OFFICE).exists()
-    )
+    return user.is_authenticated and (user.is_superuser or user.groups.filter(name=REFORM_OFFICE).exists())
 
 
 def is_leader(user) -> bool:

@@ -14,7 +14,9 @@ YEAR_HELP = "留空则取标题行中的年度（如“2019年度”）；工作
 
 
 class AnnexImportForm(ImportForm):
-    year = forms.IntegerField(label="计划年度", required=False, min_value=2000, max_value=2100, help_text=YEAR_HELP)
+    year = forms.IntegerField(
+        label="计划年度", required=False, min_value=2000, max_value=2100, help_text=YEAR_HELP
+    )
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
@@ -80,9 +82,9 @@ class IndicatorAdmin(ImportExportMixin, SimpleHistoryAdmin):
         super().save_related(request, form, formsets, change)
         plan_changed.send(sender=Plan, plan=form.instance.plan)
 
-    def get_import_data_kwargs(self, request, *args, **kwargs):
+    def get_import_data_kwargs(self, **kwargs):
         form = kwargs.get("form")
-        data = super().get_import_data_kwargs(request=request, *args, **kwargs)
+        data = super().get_import_data_kwargs(**kwargs)
         if form is not None and form.is_valid():
             data["year"] = form.cleaned_data.get("year")
         return data

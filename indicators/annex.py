@@ -237,9 +237,7 @@ def parse_grid(grid: list[tuple], *, year: int | None = None) -> Annex:
     if found_count < len(COLUMNS):
         missing = "、".join(f"「{title}」" for key, title in COLUMNS.items() if key not in columns)
         if found_count >= 2:
-            annex.errors.append(
-                Problem(f"表头缺少必需的列：{missing}。", row=header_index + 1)
-            )
+            annex.errors.append(Problem(f"表头缺少必需的列：{missing}。", row=header_index + 1))
         else:
             titles = "、".join(COLUMNS.values())
             annex.errors.append(
@@ -249,9 +247,7 @@ def parse_grid(grid: list[tuple], *, year: int | None = None) -> Annex:
 
     _read_title(annex, grid[:header_index], year)
     if annex.year is None:
-        annex.errors.append(
-            Problem("无法确定计划年度：标题行中没有“20XX年度”，请在导入时指定年度。")
-        )
+        annex.errors.append(Problem("无法确定计划年度：标题行中没有“20XX年度”，请在导入时指定年度。"))
         return annex
 
     data_rows = [(i + 1, values) for i, values in enumerate(grid) if i > header_index and values]
@@ -315,7 +311,9 @@ def _parse_row(annex: Annex, state: _RowState, row: int, values: tuple, columns)
     else:
         code = _parse_code(raw_code) or ""
         if not code:
-            annex.errors.append(problem("code", f"序号“{clean_text(raw_code)}”格式不对，应为数字（如 17）或 17-1。"))
+            annex.errors.append(
+                problem("code", f"序号“{clean_text(raw_code)}”格式不对，应为数字（如 17）或 17-1。")
+            )
         elif "-" in code:
             parent = code.split("-")[0]
             if parent not in state.seen:
@@ -348,9 +346,7 @@ def _parse_row(annex: Annex, state: _RowState, row: int, values: tuple, columns)
     elif not lead:
         # Every item needs an accountable owner.
         lead, responsible = responsible, []
-        annex.warnings.append(
-            problem("lead", f"牵头单位为空，已将责任单位“{'、'.join(lead)}”作为牵头单位。")
-        )
+        annex.warnings.append(problem("lead", f"牵头单位为空，已将责任单位“{'、'.join(lead)}”作为牵头单位。"))
 
     try:
         deadline_label, due_date, ongoing = parse_deadline(cells["deadline"], annex.year)

@@ -54,9 +54,7 @@ class Indicator(models.Model):
     task_text = models.TextField(_("目标任务"))
     deadline_label = models.CharField(_("时间进度"), max_length=20)
     due_date = models.DateField(_("截止日期"))
-    ongoing = models.BooleanField(
-        _("全年持续"), default=False, help_text=_("时间进度为“全年”的持续性工作。")
-    )
+    ongoing = models.BooleanField(_("全年持续"), default=False, help_text=_("时间进度为“全年”的持续性工作。"))
     section = models.CharField(
         _("所属工作要点"),
         max_length=200,
@@ -72,9 +70,7 @@ class Indicator(models.Model):
         verbose_name = _("指标")
         verbose_name_plural = _("指标")
         ordering = ["plan", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["plan", "code"], name="indicator_unique_plan_code")
-        ]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="indicator_unique_plan_code")]
         permissions = [
             ("import_indicator", _("可以从 Excel 导入附件")),
             ("export_indicator", _("可以导出附件")),
@@ -106,9 +102,7 @@ class IndicatorUnit(models.Model):
     indicator = models.ForeignKey(
         Indicator, verbose_name=_("指标"), on_delete=models.CASCADE, related_name="indicator_units"
     )
-    unit = models.ForeignKey(
-        Unit, verbose_name=_("单位或单位组"), on_delete=models.PROTECT, related_name="+"
-    )
+    unit = models.ForeignKey(Unit, verbose_name=_("单位或单位组"), on_delete=models.PROTECT, related_name="+")
     role = models.CharField(_("角色"), max_length=12, choices=Role)
     position = models.PositiveSmallIntegerField(_("排序"), default=0)
 
@@ -119,9 +113,7 @@ class IndicatorUnit(models.Model):
         verbose_name_plural = _("牵头与责任单位")
         ordering = ["indicator", "role", "position"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["indicator", "unit", "role"], name="indicatorunit_unique_role"
-            )
+            models.UniqueConstraint(fields=["indicator", "unit", "role"], name="indicatorunit_unique_role")
         ]
 
     def __str__(self):

@@ -121,15 +121,18 @@ def annex_result(report, grid) -> Result:
         return result
 
     snapshot = {item["code"]: item for item in report.snapshot["indicators"]}
-    stored = {} if report.dry_run else {
-        i.code: i for i in Indicator.objects.filter(plan__year=report.year, code__in=snapshot)
-    }
+    stored = (
+        {}
+        if report.dry_run
+        else {i.code: i for i in Indicator.objects.filter(plan__year=report.year, code__in=snapshot)}
+    )
     for change in report.changes:
         item = snapshot[change.code]
         row_result = RowResult()
-        row_result.import_type = {"new": RowResult.IMPORT_TYPE_NEW, "update": RowResult.IMPORT_TYPE_UPDATE}.get(
-            change.kind, RowResult.IMPORT_TYPE_SKIP
-        )
+        row_result.import_type = {
+            "new": RowResult.IMPORT_TYPE_NEW,
+            "update": RowResult.IMPORT_TYPE_UPDATE,
+        }.get(change.kind, RowResult.IMPORT_TYPE_SKIP)
         row_result.diff = [
             item["code"],
             item["category"],
@@ -139,7 +142,9 @@ def annex_result(report, grid) -> Result:
             item["deadline_label"] + (f"（{item['due_date']}）" if not item["ongoing"] else ""),
         ]
         if change.fields:
-            row_result.diff[0] = format_html("{}<br><small>改动：{}</small>", item["code"], "、".join(change.fields))
+            row_result.diff[0] = format_html(
+                "{}<br><small>改动：{}</small>", item["code"], "、".join(change.fields)
+            )
         row_result.object_repr = f"{item['code']}. {item['task'][:40]}"
         instance = stored.get(change.code)
         if instance is not None:

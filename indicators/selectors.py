@@ -26,8 +26,7 @@ def annex_snapshot(plan: Plan) -> dict:
     units and groups they name (in order of first mention, lead first) and
     the aliases that point at those units."""
     indicators = [
-        indicator_shape(i)
-        for i in Indicator.objects.filter(plan=plan).with_units().select_related("parent")
+        indicator_shape(i) for i in Indicator.objects.filter(plan=plan).with_units().select_related("parent")
     ]
     names: list[str] = []
     for item in indicators:

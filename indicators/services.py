@@ -151,7 +151,10 @@ def _write(annex: Annex, report: ImportReport, user) -> None:
         IndicatorUnit.objects.filter(indicator__in=[i for i, _ in relink]).delete()
         links = []
         for indicator, row in relink:
-            for role, names in ((IndicatorUnit.Role.LEAD, row.lead), (IndicatorUnit.Role.RESPONSIBLE, row.responsible)):
+            for role, names in (
+                (IndicatorUnit.Role.LEAD, row.lead),
+                (IndicatorUnit.Role.RESPONSIBLE, row.responsible),
+            ):
                 for position, unit in enumerate(_units_for(names, units)):
                     links.append(IndicatorUnit(indicator=indicator, unit=unit, role=role, position=position))
         bulk_create_with_history(links, IndicatorUnit, batch_size=1000, default_user=user)

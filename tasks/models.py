@@ -34,13 +34,9 @@ class Task(models.Model):
     indicator = models.ForeignKey(
         Indicator, verbose_name=_("指标"), on_delete=models.CASCADE, related_name="tasks"
     )
-    unit = models.ForeignKey(
-        Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="tasks"
-    )
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="tasks")
     role = models.CharField(_("角色"), max_length=12, choices=Role)
-    status = models.CharField(
-        _("状态"), max_length=12, choices=Status, default=Status.NOT_STARTED
-    )
+    status = models.CharField(_("状态"), max_length=12, choices=Status, default=Status.NOT_STARTED)
     due_date = models.DateField(_("截止日期"))
     is_active = models.BooleanField(
         _("仍在计划中"),

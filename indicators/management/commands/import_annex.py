@@ -25,7 +25,9 @@ class Command(BaseCommand):
             annex = parse_grid(read_grid(data), year=year)
         except AnnexFileError as e:
             if format == "json":
-                self._print_json({"errors": [{"row": None, "column": None, "message": str(e), "text": str(e)}]})
+                self._print_json(
+                    {"errors": [{"row": None, "column": None, "message": str(e), "text": str(e)}]}
+                )
             raise CommandError(str(e), returncode=1) from e
 
         report = annex_import(annex=annex, dry_run=dry_run)

@@ -1,0 +1,59 @@
+# The two commands of the README: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Test services on this machine; override with the environment.
+TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/xsreform)
+TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+
+.PHONY: run test install lint fmt bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed-run
+
+install: $(VENV)/.installed-dev
+
+# The demo: SQLite, an on-disk broker and e-mail to var/mail unless
+# DATABASE_URL / REDIS_URL / EMAIL_HOST say otherwise. Ctrl-C stops all three.
+run: export DJANGO_DEBUG ?= 1
+run: export SITE_URL ?= http://$(HOST):$(PORT)
+run: $(VENV)/.installed-run
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py bootstrap_demo $(if $(YEAR),--year $(YEAR))
+	@trap 'kill 0' EXIT; \
+	$(BIN)/celery -A xsreform worker --loglevel=INFO --pool=solo --hostname=demo@%h & \
+	$(BIN)/celery -A xsreform beat --loglevel=INFO --pidfile=var/celerybeat.pid & \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: export DJANGO_DEBUG := 0
+test: export DJANGO_SECRET_KEY ?= test-only-secret-key-not-for-production-use-0123456789
+test: export DATABASE_URL := $(TEST_DATABASE_URL)
+test: export REDIS_URL := $(TEST_REDIS_URL)
+test: export DJANGO_SECURE_SSL_REDIRECT := 0
+test: export ALLOWED_HOSTS := testserver,127.0.0.1,localhost
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf var .pytest_cache
