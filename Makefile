@@ -44,6 +44,7 @@ test: export DJANGO_SECRET_KEY ?= test-only-secret-key-not-for-production-use-01
 test: export DATABASE_URL := $(TEST_DATABASE_URL)
 test: export REDIS_URL := $(TEST_REDIS_URL)
 test: export DJANGO_SECURE_SSL_REDIRECT := 0
+test: export DJANGO_STATIC_MANIFEST := 0
 test: export ALLOWED_HOSTS := testserver,127.0.0.1,localhost
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ from django.conf import settings
 
 
 def pytest_configure(config):
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns without it
     engine = settings.DATABASES["default"]["ENGINE"]
     if "postgresql" not in engine and not os.environ.get("XSREFORM_TEST_ANY_DB"):
         raise pytest.UsageError(

@@ -82,7 +82,8 @@ class IndicatorResource(resources.ModelResource):
         return _join(indicator.responsible_names)
 
     def export(self, queryset=None, **kwargs):
-        queryset = (queryset if queryset is not None else Indicator.objects.all()).with_units()
+        queryset = (queryset if queryset is not None else Indicator.objects.all()).prefetch_related(None)
+        queryset = queryset.with_units()
         dataset = super().export(queryset=queryset.order_by("plan", "position"), **kwargs)
         # The plan's title above the header lets the file import back as the
         # same year without asking.

@@ -138,14 +138,20 @@ def _write(annex: Annex, report: ImportReport, user) -> None:
             Problem(f"系统中已有、但本次工作簿中没有的指标（未删除，请手工处理）：{'、'.join(missing)}。")
         )
 
-    bulk_create_with_history(to_create, Indicator, batch_size=500, default_user=user)
-    by_code = {i.code: i for i in [*existing.values(), *to_create]}
+    # Parents stand above their sub-items, so creating top-level rows first
+    # gives every sub-item its parent's id without a second pass.
     parents = {row.code: row.parent for row in annex.rows}
-    for indicator in [*to_create, *to_update]:
-        parent = by_code.get(parents[indicator.code]) if parents[indicator.code] else None
-        indicator.parent_id = parent.pk if parent else None
+    by_code = dict(existing)
+    for level in (False, True):
+        batch = [i for i in to_create if bool(parents[i.code]) == level]
+        for indicator in batch:
+            indicator.parent = by_code[parents[indicator.code]] if level else None
+        bulk_create_with_history(batch, Indicator, batch_size=500, default_user=user)
+        by_code.update((i.code, i) for i in batch)
+    for indicator in to_update:
+        indicator.parent = by_code[parents[indicator.code]] if parents[indicator.code] else None
     fields = ["parent", "position", "category", "task_text", "deadline_label", "due_date", "ongoing"]
-    bulk_update_with_history([*to_create, *to_update], Indicator, fields, batch_size=500, default_user=user)
+    bulk_update_with_history(to_update, Indicator, fields, batch_size=500, default_user=user)
 
     if relink:
         IndicatorUnit.objects.filter(indicator__in=[i for i, _ in relink]).delete()

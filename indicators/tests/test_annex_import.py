@@ -1,0 +1,311 @@
+import io
+import json
+import zipfile
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from openpyxl import Workbook
+
+from departments.models import Unit, UnitAlias
+from indicators.annex import AnnexFileError, parse_grid, read_grid
+from indicators.models import Indicator, IndicatorUnit, Plan
+from indicators.selectors import annex_snapshot
+from indicators.services import annex_import
+from tasks.models import Task
+
+from . import workbooks
+
+pytestmark = pytest.mark.django_db
+
+
+def import_bytes(data: bytes, *, year=None, dry_run=False):
+    return annex_import(annex=parse_grid(read_grid(data), year=year), dry_run=dry_run)
+
+
+def database_state() -> dict:
+    """Everything an import may write, to compare before and after."""
+    return {
+        "plans": list(Plan.objects.values_list("year", "title")),
+        "indicators": list(Indicator.objects.order_by("pk").values()),
+        "links": list(IndicatorUnit.objects.order_by("pk").values()),
+        "units": list(Unit.objects.order_by("pk").values_list("name", "kind")),
+        "aliases": list(UnitAlias.objects.values_list("alias", "unit__name")),
+        "tasks": list(Task.objects.order_by("pk").values()),
+        "history": Indicator.history.count() + IndicatorUnit.history.count() + Task.history.count(),
+    }
+
+
+def test_it_imports_the_2019_annex_exactly_as_expected(units):
+    expected = workbooks.expected()
+
+    report = import_bytes(workbooks.original_bytes())
+
+    assert report.ok
+    snapshot = annex_snapshot(Plan.objects.get(year=2019))
+    assert snapshot["plan"] == expected["plan"]
+    assert len(snapshot["indicators"]) == 54
+    for stored, wanted in zip(snapshot["indicators"], expected["indicators"], strict=True):
+        assert stored == wanted, wanted["code"]
+    kinds = dict(Unit.objects.values_list("name", "kind"))
+    for department in expected["departments"]:
+        assert kinds[department["name"]] == department["kind"], department["name"]
+    assert snapshot["departments"] == expected["departments"]
+    for alias, name in expected["aliases"].items():
+        assert UnitAlias.objects.get(alias=alias).unit.name == name
+    assert report.aliases_applied == expected["aliases"]
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        workbooks.no_title_rows,
+        workbooks.unmerged,
+        workbooks.shuffled_columns,
+        workbooks.date_cells,
+        workbooks.other_separators_and_spaces,
+    ],
+)
+def test_it_reads_other_layouts_of_the_same_table_the_same(units, layout):
+    expected = workbooks.expected()
+
+    report = import_bytes(layout(), year=2019)
+
+    assert report.ok, [str(p) for p in report.errors]
+    snapshot = annex_snapshot(Plan.objects.get(year=2019))
+    assert snapshot["indicators"] == expected["indicators"]
+    assert snapshot["departments"] == expected["departments"]
+    assert snapshot["aliases"] == expected["aliases"]
+
+
+def test_it_takes_the_year_from_the_title_unless_given(units):
+    assert import_bytes(workbooks.original_bytes(), year=2027).ok
+
+    indicator = Indicator.objects.get(plan__year=2027, code="1")
+    assert indicator.due_date.isoformat() == "2027-07-31"
+    assert not Plan.objects.filter(year=2019).exists()
+
+
+def test_it_needs_a_year_when_the_workbook_has_no_title(units):
+    report = import_bytes(workbooks.no_title_rows())
+
+    assert not report.ok
+    assert "无法确定计划年度" in str(report.errors[0])
+    assert not Plan.objects.exists()
+
+
+def test_it_changes_nothing_when_the_same_workbook_is_imported_twice(units):
+    import_bytes(workbooks.original_bytes())
+    before = database_state()
+
+    report = import_bytes(workbooks.original_bytes())
+
+    assert (report.count("new"), report.count("update"), report.count("skip")) == (0, 0, 54)
+    assert database_state() == before
+
+
+def test_it_reports_what_changed_on_a_reimport(units):
+    import_bytes(workbooks.original_bytes())
+    titles, rows = workbooks.original_rows()
+    rows[0][5] = "8月底"  # indicator 1 moves from 7月底
+    rows[1][3] = "区数管局、区办事服务中心"  # indicator 2 gains a lead unit
+
+    report = import_bytes(workbooks.build(rows, title_rows=titles))
+
+    changed = {c.code: c.fields for c in report.changes if c.kind == "update"}
+    assert changed == {"1": ["时间进度", "截止日期"], "2": ["牵头单位"]}
+    assert Indicator.objects.get(code="1").due_date.isoformat() == "2019-08-31"
+    assert Indicator.objects.get(code="2").lead_names == ["区数管局", "区办事服务中心"]
+    assert (
+        Task.objects.get(indicator__code="1", unit__name="区办事服务中心").due_date.isoformat()
+        == "2019-08-31"
+    )
+
+
+def test_it_writes_nothing_when_any_row_has_an_error(units):
+    import_bytes(workbooks.original_bytes())
+    before = database_state()
+    titles, rows = workbooks.original_rows()
+    rows[0][2] = "改过的目标任务"  # a valid change on row 4 …
+    rows[40][5] = "七月中旬"  # … and an error on row 44
+
+    report = import_bytes(workbooks.build(rows, title_rows=titles))
+
+    assert not report.ok
+    assert [str(p) for p in report.errors] == [
+        "第44行F列「时间进度」：无法识别的时间进度“七月中旬”；应为“M月底”（如 7月底）、日期或“全年”。"
+    ]
+    assert database_state() == before
+
+
+def test_it_writes_nothing_on_a_dry_run_but_reports_the_same(units):
+    before = database_state()
+
+    dry = import_bytes(workbooks.original_bytes(), dry_run=True)
+
+    assert database_state() == before
+    real = import_bytes(workbooks.original_bytes())
+    assert dry.snapshot == real.snapshot
+    assert dry.summary_line() == real.summary_line()
+
+
+def test_it_makes_the_responsible_unit_lead_when_the_lead_is_blank_and_warns(units):
+    report = import_bytes(workbooks.original_bytes())
+
+    indicator = Indicator.objects.with_units().get(code="20")
+    assert (indicator.lead_names, indicator.responsible_names) == (["区市场监管局"], [])
+    assert "第24行D列「牵头单位」：牵头单位为空，已将责任单位“区市场监管局”作为牵头单位。" in [
+        str(p) for p in report.warnings
+    ]
+
+
+def test_it_lists_names_it_does_not_know_as_new_units_and_groups(units):
+    titles, rows = workbooks.original_rows()
+    rows[0][4] = "各区级部门、区新设局、各村委会"
+
+    report = import_bytes(workbooks.build(rows, title_rows=titles))
+
+    assert report.new_units == [("区新设局", "unit"), ("各村委会", "group")]
+    assert report.summary_line().startswith("indicators: 54 new, 0 updated, 0 unchanged; units: 2 new;")
+
+
+def test_it_gives_sub_items_their_parent(units):
+    import_bytes(workbooks.original_bytes())
+
+    sub_item = Indicator.objects.get(code="17-1")
+    assert sub_item.parent.code == "17"
+    assert sub_item.category == "工程建设项目“1+9+X”改革"
+
+
+def _sheet(rows) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+HEADER = workbooks.HEADER
+GOOD_ROW = [1, "夯实事项基础", "任务", "区数管局", "各区级部门", "7月底"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([], "工作表是空的，没有任何内容。"),
+        ([["2019年度"], HEADER[:5], GOOD_ROW[:5]], "第2行：表头缺少必需的列：「时间进度」。"),
+        ([["2019年度"], ["a", "b"], [1, 2]], "找不到表头行"),
+        (
+            [["2019年度"], HEADER, GOOD_ROW, [1, "x", "任务二", "区数管局", "", "8月底"]],
+            "第4行A列「序号」：序号 1 重复（第3行已有）。",
+        ),
+        (
+            [["2019年度"], HEADER, [*GOOD_ROW[:5], "13月底"]],
+            "第3行F列「时间进度」：无法识别的时间进度“13月底”",
+        ),
+        ([["2019年度"], HEADER, [*GOOD_ROW[:5], None]], "第3行F列「时间进度」：时间进度为空"),
+        ([["2019年度"], HEADER, ["一", *GOOD_ROW[1:]]], "第3行A列「序号」：序号“一”格式不对"),
+        (
+            [["2019年度"], HEADER, [1, "c", "", "区数管局", "", "7月底"]],
+            "第3行C列「目标任务」：目标任务为空。",
+        ),
+        (
+            [["2019年度"], HEADER, [1, "c", "任务", "", "", "7月底"]],
+            "第3行D列「牵头单位」：牵头单位和责任单位都为空",
+        ),
+        ([["2019年度"], HEADER, [None, "c", "任务", "区数管局", "", "7月底"]], "第3行A列「序号」：序号为空"),
+    ],
+)
+def test_it_refuses_bad_tables_with_the_row_and_column_in_chinese(units, rows, message):
+    grid = read_grid(_sheet(rows))
+
+    report = annex_import(annex=parse_grid(grid))
+
+    assert not report.ok
+    assert any(str(p).startswith(message) for p in report.errors), [str(p) for p in report.errors]
+    assert not Indicator.objects.exists()
+
+
+def test_it_refuses_files_that_are_not_xlsx_workbooks(settings):
+    with pytest.raises(AnnexFileError, match="这不是 Excel 工作簿"):
+        read_grid(b"%PDF-1.4 not a workbook")
+    with pytest.raises(AnnexFileError, match="文件是空的"):
+        read_grid(b"")
+    broken = io.BytesIO()
+    with zipfile.ZipFile(broken, "w") as archive:
+        archive.writestr("hello.txt", "not a workbook")
+    with pytest.raises(AnnexFileError, match="无法读取该 Excel 工作簿"):
+        read_grid(broken.getvalue())
+    settings.ANNEX_MAX_UPLOAD_BYTES = 1000
+    with pytest.raises(AnnexFileError, match="文件过大"):
+        read_grid(workbooks.original_bytes())
+
+
+def test_it_reads_past_a_sheet_of_formatted_blank_rows(units):
+    """Spreadsheets often carry thousands of styled empty rows after the table."""
+    from openpyxl.styles import Font
+
+    titles, rows = workbooks.original_rows()
+    book = Workbook()
+    sheet = book.active
+    for row in [*titles, HEADER, *rows]:
+        sheet.append(row)
+    for row in range(sheet.max_row + 1, 60_000):
+        sheet.cell(row=row, column=1).font = Font(bold=True)
+        sheet.cell(row=row, column=1).value = None
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    report = import_bytes(buffer.getvalue())
+
+    assert report.ok
+    assert report.count("new") == 54
+
+
+def test_it_imports_from_the_command_line_with_a_summary_line(units, capsys):
+    path = workbooks.FIXTURES / "xiaoshan-2019-annex.xlsx"
+
+    call_command("import_annex", str(path), "--dry-run")
+    assert not Indicator.objects.exists()
+    call_command("import_annex", str(path))
+
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "indicators: 54 new, 0 updated, 0 unchanged; units: 0 new; warnings: 14; errors: 0",
+        "indicators: 54 new, 0 updated, 0 unchanged; units: 0 new; warnings: 14; errors: 0",
+    ]
+    assert Indicator.objects.count() == 54
+
+
+def test_it_prints_the_expected_json_shape(units, capsys):
+    call_command("import_annex", str(workbooks.FIXTURES / "xiaoshan-2019-annex.xlsx"), "--format", "json")
+
+    data = json.loads(capsys.readouterr().out)
+    expected = workbooks.expected()
+    for key in ("plan", "indicators", "departments", "aliases"):
+        assert data[key] == expected[key]
+    assert data["summary"]["indicators_new"] == 54
+    assert len(data["warnings"]) == 14
+    assert data["errors"] == []
+
+
+def test_it_exits_1_and_writes_nothing_when_the_command_finds_errors(units, tmp_path, capsys):
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(_sheet([["2019年度"], HEADER, [*GOOD_ROW[:5], "下半年"]]))
+
+    with pytest.raises(CommandError) as raised:
+        call_command("import_annex", str(path))
+
+    assert raised.value.returncode == 1
+    assert "第3行F列「时间进度」" in capsys.readouterr().err
+    assert not Indicator.objects.exists()
+
+
+def test_it_exits_1_for_a_file_that_is_not_a_workbook(tmp_path):
+    path = tmp_path / "annex.xlsx"
+    path.write_bytes(b"MZ\x90\x00 renamed program")
+
+    with pytest.raises(CommandError, match="这不是 Excel 工作簿") as raised:
+        call_command("import_annex", str(path))
+    assert raised.value.returncode == 1

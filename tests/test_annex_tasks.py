@@ -1,0 +1,69 @@
+"""Tasks follow the plan: one per lead and responsible unit, groups expanded."""
+
+import pytest
+
+from departments.models import Unit
+from tasks.models import Task
+
+pytestmark = pytest.mark.django_db
+
+
+def task_units(code: str, *, active=True) -> dict[str, str]:
+    tasks = Task.objects.filter(indicator__code=code, is_active=active).select_related("unit")
+    return {t.unit.name: t.role for t in tasks}
+
+
+def test_it_gives_every_lead_and_responsible_unit_a_task(plan_2019):
+    assert task_units("18") == {
+        "区市场监管局": "lead",
+        "区公安分局": "responsible",
+        "区税务局": "responsible",
+        "区办事服务中心": "responsible",
+        "区市管局": "responsible",
+        "人民银行萧山支行": "responsible",
+    }
+    assert Task.objects.get(indicator__code="18", unit__name="区税务局").due_date.isoformat() == "2019-04-30"
+
+
+def test_it_expands_a_group_to_its_member_units_and_keeps_the_lead_role(plan_2019):
+    district_units = set(Unit.objects.filter(unit_type=Unit.Type.DISTRICT).values_list("name", flat=True))
+
+    tasks = task_units("1")  # lead 区办事服务中心, responsible 各区级部门
+
+    assert set(tasks) == district_units
+    assert tasks["区办事服务中心"] == "lead"
+    assert {role for name, role in tasks.items() if name != "区办事服务中心"} == {"responsible"}
+    assert "各区级部门" not in tasks
+
+
+def test_it_adds_tasks_when_an_admin_adds_a_town(plan_2019):
+    assert "瓜沥镇" not in task_units("2")
+
+    Unit.objects.create(name="瓜沥镇", unit_type=Unit.Type.TOWN)
+
+    assert task_units("2")["瓜沥镇"] == "responsible"  # 各镇人民政府 follows the type 镇
+    assert "瓜沥镇" in task_units("32")
+
+
+def test_it_follows_listed_group_members_and_keeps_removed_ones_inactive(plan_2019):
+    group = Unit.objects.get(name="投资项目审批各部门")
+    housing = Unit.objects.get(name="区住建局")
+    water = Unit.objects.get(name="区环境集团")
+
+    group.members.add(housing, water)
+    assert task_units("14") == {"区发改局": "lead", "区住建局": "responsible", "区环境集团": "responsible"}
+
+    group.members.remove(water)
+    assert "区环境集团" not in task_units("14")
+    assert "区环境集团" in task_units("14", active=False), "its task (and reports) are kept"
+
+    group.members.add(water)
+    assert task_units("14")["区环境集团"] == "responsible"
+    assert Task.objects.filter(indicator__code="14", unit=water).count() == 1
+
+
+def test_it_records_who_changed_a_task_in_its_history(plan_2019):
+    task = Task.objects.get(indicator__code="18", unit__name="区税务局")
+
+    assert task.history.count() == 1
+    assert task.history.first().history_type == "+"
