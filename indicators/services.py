@@ -167,6 +167,23 @@ def _write(annex: Annex, report: ImportReport, user) -> None:
 
     plan_changed.send(sender=Plan, plan=plan)
     report.snapshot = annex_snapshot(plan)
+    _warn_about_empty_groups(plan, report)
+
+
+def _warn_about_empty_groups(plan: Plan, report: ImportReport) -> None:
+    """A group with no members gives nobody a task: say so, with the items."""
+    codes_by_group: dict[Unit, list[str]] = {}
+    links = IndicatorUnit.objects.filter(indicator__plan=plan, unit__kind=Unit.Kind.GROUP)
+    for link in links.select_related("unit", "indicator").order_by("indicator__position"):
+        codes_by_group.setdefault(link.unit, []).append(link.indicator.code)
+    for group, codes in codes_by_group.items():
+        if not group.member_units().exists():
+            report.warnings.append(
+                Problem(
+                    f"单位组“{group.name}”还没有成员单位，指标 {'、'.join(codes)} 中它的任务无人承接："
+                    "请在“单位与单位组”中为它列出成员或指定按类型包含。"
+                )
+            )
 
 
 def _resolve_units(annex: Annex, report: ImportReport) -> dict[str, Unit]:

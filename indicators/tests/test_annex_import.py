@@ -272,8 +272,8 @@ def test_it_imports_from_the_command_line_with_a_summary_line(units, capsys):
 
     out = capsys.readouterr().out.splitlines()
     assert out == [
-        "indicators: 54 new, 0 updated, 0 unchanged; units: 0 new; warnings: 14; errors: 0",
-        "indicators: 54 new, 0 updated, 0 unchanged; units: 0 new; warnings: 14; errors: 0",
+        "indicators: 54 new, 0 updated, 0 unchanged; units: 0 new; warnings: 19; errors: 0",
+        "indicators: 54 new, 0 updated, 0 unchanged; units: 0 new; warnings: 19; errors: 0",
     ]
     assert Indicator.objects.count() == 54
 
@@ -286,7 +286,7 @@ def test_it_prints_the_expected_json_shape(units, capsys):
     for key in ("plan", "indicators", "departments", "aliases"):
         assert data[key] == expected[key]
     assert data["summary"]["indicators_new"] == 54
-    assert len(data["warnings"]) == 14
+    assert len(data["warnings"]) == 19
     assert data["errors"] == []
 
 
@@ -309,3 +309,17 @@ def test_it_exits_1_for_a_file_that_is_not_a_workbook(tmp_path):
     with pytest.raises(CommandError, match="这不是 Excel 工作簿") as raised:
         call_command("import_annex", str(path))
     assert raised.value.returncode == 1
+
+
+def test_it_warns_when_a_group_has_no_members_to_do_the_work(units):
+    report = import_bytes(workbooks.original_bytes())
+
+    warnings = [str(p) for p in report.warnings]
+    assert (
+        "单位组“进驻区办事服务中心各部门”还没有成员单位，指标 4、5、6 中它的任务无人承接："
+        "请在“单位与单位组”中为它列出成员或指定按类型包含。"
+    ) in warnings
+    assert any(
+        "单位组“投资项目审批各部门”还没有成员单位，指标 14、15、16、17、17-1 中" in w for w in warnings
+    )
+    assert not any("各区级部门”还没有成员单位" in w for w in warnings), "it follows the type 区级部门"
