@@ -1,6 +1,16 @@
-"""What is being done about the plan: one task per unit per indicator."""
+"""What is being done about the plan: one task per unit per indicator, the
+progress reports units file on it, their evidence files and the reform
+office's reviews."""
 
+import datetime as dt
+import uuid
+from pathlib import PurePath
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -15,8 +25,54 @@ class TaskQuerySet(models.QuerySet):
     def for_unit(self, unit):
         return self.filter(unit=unit)
 
+    def for_units(self, unit_ids):
+        return self.filter(unit_id__in=unit_ids)
+
     def for_plan(self, plan):
         return self.filter(indicator__plan=plan)
+
+    # Each filter also as a condition, so that one query can count them all
+    # (tasks.selectors.task_list).
+
+    @staticmethod
+    def overdue_q(on: dt.date) -> Q:
+        return Q(due_date__lt=on) & ~Q(status=Task.Status.VERIFIED)
+
+    @staticmethod
+    def due_in_month_q(on: dt.date) -> Q:
+        return Q(due_date__year=on.year, due_date__month=on.month)
+
+    @staticmethod
+    def not_reported_in_month_q(on: dt.date) -> Q:
+        month_start = dt.datetime.combine(on.replace(day=1), dt.time.min, tzinfo=site_timezone())
+        reported = Exists(ProgressReport.objects.filter(task=OuterRef("pk"), created_at__gte=month_start))
+        return ~Q(status=Task.Status.VERIFIED) & ~Q(reported)
+
+    def overdue(self, *, on: dt.date):
+        """Past the due date and not verified (逾期). Computed, never stored."""
+        return self.filter(self.overdue_q(on))
+
+    def due_in_month(self, *, on: dt.date):
+        """Due in the calendar month of `on` (本月到期)."""
+        return self.filter(self.due_in_month_q(on))
+
+    def not_reported_in_month(self, *, on: dt.date):
+        """Still open, with no progress report filed since the first of the
+        month of `on` (本月未报送), the month taken in the site's time zone."""
+        return self.filter(self.not_reported_in_month_q(on))
+
+    def with_latest_report(self):
+        """Annotate latest_percent, latest_reported_at and, for returned tasks,
+        return_reason — one query whatever the number of tasks."""
+        latest = ProgressReport.objects.filter(task=OuterRef("pk")).order_by("-created_at", "-pk")
+        last_return = Review.objects.filter(task=OuterRef("pk"), decision=Review.Decision.RETURNED).order_by(
+            "-created_at", "-pk"
+        )
+        return self.annotate(
+            latest_percent=Subquery(latest.values("percent")[:1]),
+            latest_reported_at=Subquery(latest.values("created_at")[:1]),
+            return_reason=Subquery(last_return.values("reason")[:1]),
+        )
 
 
 class Task(models.Model):
@@ -43,6 +99,11 @@ class Task(models.Model):
         default=True,
         help_text=_("单位不再承担该指标时任务停用而不删除，已报送的进展得以保留。"),
     )
+    version = models.PositiveIntegerField(
+        _("版本"),
+        default=0,
+        help_text=_("每次报送或审核加一；保存时核对，防止两人基于旧页面互相覆盖。"),
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -60,3 +121,153 @@ class Task(models.Model):
 
     def __str__(self):
         return f"{self.indicator.code} · {self.unit.name}"
+
+    def is_overdue(self, on: dt.date) -> bool:
+        return self.status != self.Status.VERIFIED and self.due_date < on
+
+    def days_left(self, on: dt.date) -> int:
+        """Days until the due date; negative once it has passed."""
+        return (self.due_date - on).days
+
+    @property
+    def awaits_review(self) -> bool:
+        return self.status == self.Status.COMPLETED
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.VERIFIED
+
+
+def site_timezone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+# What a unit may report; verified and returned are the reform office's.
+REPORT_STATUSES = [Task.Status.NOT_STARTED, Task.Status.IN_PROGRESS, Task.Status.COMPLETED]
+
+
+class ProgressReport(models.Model):
+    """A dated update on a task by its unit's staff. Append-only: a correction
+    is a new report, so nothing reported is ever lost."""
+
+    task = models.ForeignKey(
+        Task, verbose_name=_("任务"), on_delete=models.PROTECT, related_name="progress_reports"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("报送人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("报送时间"), auto_now_add=True, db_index=True)
+    status = models.CharField(_("状态"), max_length=12, choices=[(s.value, s.label) for s in REPORT_STATUSES])
+    percent = models.PositiveSmallIntegerField(_("完成进度（%）"))
+    progress = models.TextField(_("进展情况"))
+    problems = models.TextField(_("存在问题"), blank=True)
+    next_steps = models.TextField(_("下步计划"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("进展报送")
+        verbose_name_plural = _("进展报送")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["task", "-created_at"], name="report_task_latest")]
+        constraints = [
+            models.CheckConstraint(condition=Q(percent__lte=100), name="report_percent_max_100"),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in REPORT_STATUSES]), name="report_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.task} · {self.get_status_display()} {self.percent}%"
+
+
+def evidence_path(evidence: "Evidence", filename: str) -> str:
+    # A random name on disk: the original name is kept in the row, never
+    # trusted as a path.
+    return f"evidence/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.{evidence.kind}"
+
+
+class Evidence(models.Model):
+    """A file attached to a progress report, kept under MEDIA_ROOT and served
+    only through a view that checks access to its task."""
+
+    class Kind(models.TextChoices):
+        PDF = "pdf", "PDF"
+        DOC = "doc", "Word (doc)"
+        DOCX = "docx", "Word (docx)"
+        XLS = "xls", "Excel (xls)"
+        XLSX = "xlsx", "Excel (xlsx)"
+        JPG = "jpg", "JPEG"
+        PNG = "png", "PNG"
+
+    CONTENT_TYPES = {
+        Kind.PDF: "application/pdf",
+        Kind.DOC: "application/msword",
+        Kind.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        Kind.XLS: "application/vnd.ms-excel",
+        Kind.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        Kind.JPG: "image/jpeg",
+        Kind.PNG: "image/png",
+    }
+
+    report = models.ForeignKey(
+        ProgressReport, verbose_name=_("进展报送"), on_delete=models.PROTECT, related_name="evidence"
+    )
+    file = models.FileField(_("文件"), upload_to=evidence_path, max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=8, choices=Kind)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def content_type(self) -> str:
+        return self.CONTENT_TYPES[self.kind]
+
+    @property
+    def download_name(self) -> str:
+        """The name the user gave, with the extension its content proved."""
+        stem = PurePath(self.original_name).stem or "file"
+        return f"{stem}.{self.kind}"
+
+
+class Review(models.Model):
+    """The reform office's decision on a task its unit reported completed."""
+
+    class Decision(models.TextChoices):
+        VERIFIED = "verified", _("核实办结")
+        RETURNED = "returned", _("退回")
+
+    task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("审核人"), on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(_("审核结果"), max_length=12, choices=Decision)
+    reason = models.TextField(
+        _("审核意见"), blank=True, help_text=_("退回时必填，单位会在首页和任务页看到。")
+    )
+    created_at = models.DateTimeField(_("审核时间"), auto_now_add=True, db_index=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("审核")
+        verbose_name_plural = _("审核")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["task", "-created_at"], name="review_task_latest")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(decision="returned") | ~Q(reason=""), name="review_returned_needs_reason"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.task} · {self.get_decision_display()}"

@@ -1,13 +1,20 @@
 """Writes on tasks. Every function here runs in a transaction."""
 
 import logging
+from collections.abc import Sequence
 
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from departments.models import Unit
 from indicators.models import Indicator, IndicatorUnit, Plan
 
-from .models import Task
+from .models import REPORT_STATUSES, Evidence, ProgressReport, Review, Task
+from .uploads import evidence_check
 
 logger = logging.getLogger(__name__)
 
@@ -76,3 +83,128 @@ def task_sync_plans_using(*, unit_ids) -> None:
     ).distinct()
     for plan in plans:
         task_sync_plan(plan=plan)
+
+
+class TaskConflict(Exception):
+    """The task changed after the page the user saved from was rendered."""
+
+    def __init__(self, task: Task):
+        super().__init__(f"task {task.pk} is at version {task.version}")
+        self.task = task
+
+
+def _claim(*, task: Task, user, expected_version: int, status: str, reason: str) -> Task:
+    """Move the task to `status` if nobody changed it since `expected_version`.
+
+    One conditional UPDATE decides between two people saving at once: only
+    the first matches `version = expected_version`, the second gets
+    TaskConflict and nothing it sent is written. The claimed row stays locked
+    until the caller's transaction ends. `.update()` bypasses signals, so the
+    history row (who, when, why) is written here."""
+    now = timezone.now()
+    claimed = Task.objects.filter(pk=task.pk, version=expected_version).update(
+        status=status, version=F("version") + 1, updated_at=now
+    )
+    if not claimed:
+        raise TaskConflict(Task.objects.get(pk=task.pk))
+    task.status, task.version, task.updated_at = status, expected_version + 1, now
+    Task.history.bulk_history_create(
+        [task], update=True, default_user=user, default_change_reason=reason, default_date=now
+    )
+    return task
+
+
+@transaction.atomic
+def progress_report_create(
+    *,
+    task: Task,
+    user,
+    expected_version: int,
+    status: str,
+    percent: int,
+    progress: str,
+    problems: str = "",
+    next_steps: str = "",
+    files: Sequence[UploadedFile] = (),
+) -> ProgressReport:
+    """File a progress report on the task; its status becomes the task's.
+
+    Raises TaskConflict when the task changed since `expected_version`, and
+    ValidationError for a closed task or a bad report or file."""
+    if task.version != expected_version:
+        raise TaskConflict(task)
+    if task.is_closed:
+        raise ValidationError(_("该任务已核实办结，不再接受报送。"), code="closed")
+    if status not in REPORT_STATUSES:
+        raise ValidationError(_("报送状态只能是未启动、推进中或已完成。"), code="status")
+    if not 0 <= percent <= 100:
+        raise ValidationError(_("完成进度应在 0 到 100 之间。"), code="percent")
+    if status == Task.Status.COMPLETED and percent != 100:
+        raise ValidationError(_("状态为已完成时，完成进度应为 100%。"), code="percent")
+    checked = [(upload, evidence_check(upload)) for upload in files]
+
+    _claim(task=task, user=user, expected_version=expected_version, status=status, reason=_("进展报送"))
+    report = ProgressReport(
+        task=task,
+        author=user,
+        status=status,
+        percent=percent,
+        progress=progress,
+        problems=problems,
+        next_steps=next_steps,
+    )
+    report._history_user = user
+    report.save()
+
+    stored: list[Evidence] = []
+    try:
+        for upload, check in checked:
+            evidence = Evidence(
+                report=report,
+                original_name=upload.name[-200:],
+                kind=check.kind,
+                size=check.size,
+                sha256=check.sha256,
+            )
+            evidence.file.save(upload.name, upload, save=False)
+            stored.append(evidence)
+            evidence.save()
+    except BaseException:
+        # The rows roll back with the transaction; the files on disk must go too.
+        for evidence in stored:
+            evidence.file.delete(save=False)
+        raise
+    logger.info(
+        "progress report %s on task %s by %s: %s %s%%, %d file(s)",
+        report.pk,
+        task.pk,
+        user.pk,
+        status,
+        percent,
+        len(stored),
+    )
+    return report
+
+
+@transaction.atomic
+def task_review(*, task: Task, user, decision: str, reason: str = "", expected_version: int) -> Review:
+    """The reform office verifies (核实办结) or returns (退回) a task its unit
+    reported completed. Returning needs a reason, which the unit sees."""
+    if task.version != expected_version:
+        raise TaskConflict(task)
+    if decision not in Review.Decision.values:
+        raise ValidationError(_("审核结果只能是核实办结或退回。"), code="decision")
+    reason = reason.strip()
+    if decision == Review.Decision.RETURNED and not reason:
+        raise ValidationError(_("退回时请填写理由。"), code="reason")
+    if not task.awaits_review:
+        raise ValidationError(_("只有单位报送为已完成的任务才能审核。"), code="state")
+
+    status = Task.Status.VERIFIED if decision == Review.Decision.VERIFIED else Task.Status.RETURNED
+    label = Review.Decision(decision).label
+    _claim(task=task, user=user, expected_version=expected_version, status=status, reason=str(label))
+    review = Review(task=task, reviewer=user, decision=decision, reason=reason)
+    review._history_user = user
+    review.save()
+    logger.info("task %s %s by %s", task.pk, decision, user.pk)
+    return review

@@ -1,0 +1,80 @@
+"""Who may see and touch which task. Every portal view that reads or writes a
+task goes through `get_task_for_user`, so the rule lives in one place:
+
+- staff (a Membership) read and write their own units' tasks only; any other
+  task is a 404, whatever id is typed, so ids reveal nothing;
+- the reform office (跑改办 group) and superusers read every task and review;
+- leaders (区领导 group) read every task and write nothing (403 on a write).
+
+Role and unit lookups are cached on the user object, which lives for one
+request, so a page asks the database once however often it checks."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from departments.models import Membership
+from departments.roles import LEADER, REFORM_OFFICE
+
+from .models import Task
+
+
+def _role_names(user) -> frozenset[str]:
+    if not user.is_authenticated:
+        return frozenset()
+    if not hasattr(user, "_xsreform_roles"):
+        user._xsreform_roles = frozenset(user.groups.values_list("name", flat=True))
+    return user._xsreform_roles
+
+
+def unit_ids(user) -> list[int]:
+    """The units the user is staff of, in a stable order."""
+    if not user.is_authenticated:
+        return []
+    if not hasattr(user, "_xsreform_unit_ids"):
+        user._xsreform_unit_ids = list(
+            Membership.objects.filter(user=user).order_by("unit__name").values_list("unit_id", flat=True)
+        )
+    return user._xsreform_unit_ids
+
+
+def is_reform_office(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or REFORM_OFFICE in _role_names(user))
+
+
+def is_leader(user) -> bool:
+    return LEADER in _role_names(user)
+
+
+def reads_all(user) -> bool:
+    return is_reform_office(user) or is_leader(user)
+
+
+def can_report(user, task: Task) -> bool:
+    """Staff of the task's unit file its progress reports."""
+    return task.unit_id in unit_ids(user)
+
+
+def can_review(user, task: Task) -> bool:
+    return is_reform_office(user)
+
+
+def visible_tasks(user):
+    """Every task the user may read."""
+    tasks = Task.objects.all()
+    if reads_all(user):
+        return tasks
+    return tasks.for_units(unit_ids(user))
+
+
+def get_task_for_user(user, pk, *, write: bool = False) -> Task:
+    """The task, if the user may read it (and, with write=True, change it in
+    some way); 404 when it is outside the user's units, 403 when the user may
+    read it but not write."""
+    try:
+        task = visible_tasks(user).select_related("indicator__plan", "unit").get(pk=pk)
+    except (Task.DoesNotExist, ValueError, TypeError):
+        raise Http404(_("没有找到该任务。")) from None
+    if write and not (can_report(user, task) or can_review(user, task)):
+        raise PermissionDenied(_("您的账号只能查看，不能修改。"))
+    return task

@@ -1,0 +1,110 @@
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .models import REPORT_STATUSES, Review
+from .uploads import ALLOWED_EXTENSIONS, evidence_check
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+class VersionedForm(forms.Form):
+    """Carries the task version the page was rendered with, so that a save
+    from a stale page is caught (tasks.services.TaskConflict)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def rebase(self, version: int) -> None:
+        """After a conflict: keep everything the user typed, but let the next
+        submit go against the version they have now seen."""
+        data = self.data.copy()
+        data["version"] = str(version)
+        self.data = data
+
+
+class ProgressReportForm(VersionedForm):
+    status = forms.ChoiceField(
+        label=gettext_lazy("状态"),
+        choices=[(s.value, s.label) for s in REPORT_STATUSES],
+        widget=forms.RadioSelect,
+    )
+    percent = forms.IntegerField(
+        label=gettext_lazy("完成进度（%）"),
+        min_value=0,
+        max_value=100,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
+    )
+    progress = forms.CharField(
+        label=gettext_lazy("进展情况"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    problems = forms.CharField(
+        label=gettext_lazy("存在问题"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    next_steps = forms.CharField(
+        label=gettext_lazy("下步计划"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    files = MultipleFileField(
+        label=gettext_lazy("佐证材料"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS)}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = _(
+            "可选，可多选。PDF、Word、Excel 或 JPG/PNG 图片，每个不超过 %(limit)s，最多 %(count)d 个。"
+        ) % {
+            "limit": filesizeformat(settings.EVIDENCE_MAX_UPLOAD_BYTES),
+            "count": settings.EVIDENCE_MAX_FILES,
+        }
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        if len(files) > settings.EVIDENCE_MAX_FILES:
+            raise ValidationError(
+                _("一次最多上传 %(count)d 个文件。"), params={"count": settings.EVIDENCE_MAX_FILES}
+            )
+        errors = []
+        for upload in files:
+            try:
+                evidence_check(upload)
+            except ValidationError as error:
+                errors.append(error)
+        if errors:
+            raise ValidationError(errors)
+        return files
+
+
+class ReviewForm(VersionedForm):
+    decision = forms.ChoiceField(choices=Review.Decision.choices, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=gettext_lazy("审核意见"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("退回时必填，单位会在首页和任务页看到。"),
+    )

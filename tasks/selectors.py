@@ -1,0 +1,200 @@
+"""Reads for the portal pages. Each function runs a fixed number of queries,
+whatever the number of tasks, reports or units involved."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from indicators.models import Indicator, Plan
+
+from .models import Evidence, ProgressReport, Review, Task, TaskQuerySet
+
+
+class Show:
+    """The filters of the task lists (the tabs)."""
+
+    ALL = "all"
+    DUE_THIS_MONTH = "due"
+    OVERDUE = "overdue"
+    NOT_REPORTED = "unreported"
+    AWAITING_REVIEW = "review"
+
+    LABELS = {
+        DUE_THIS_MONTH: _("本月到期"),
+        OVERDUE: _("已逾期"),
+        NOT_REPORTED: _("本月未报送"),
+        AWAITING_REVIEW: _("待核实"),
+        ALL: _("全部"),
+    }
+    STAFF_TABS = [DUE_THIS_MONTH, OVERDUE, NOT_REPORTED, ALL]
+    OVERVIEW_TABS = [AWAITING_REVIEW, OVERDUE, DUE_THIS_MONTH, NOT_REPORTED, ALL]
+
+
+def _conditions(on: dt.date) -> dict[str, Q]:
+    return {
+        Show.ALL: Q(),
+        Show.DUE_THIS_MONTH: TaskQuerySet.due_in_month_q(on),
+        Show.OVERDUE: TaskQuerySet.overdue_q(on),
+        Show.NOT_REPORTED: TaskQuerySet.not_reported_in_month_q(on),
+        Show.AWAITING_REVIEW: Q(status=Task.Status.COMPLETED),
+    }
+
+
+def plans_with_tasks(tasks: QuerySet) -> list[Plan]:
+    """The plans in which these tasks lie, newest first."""
+    return list(Plan.objects.filter(pk__in=tasks.values("indicator__plan")).order_by("-year"))
+
+
+def current_plan(plans: list[Plan], *, year: str | None, on: dt.date) -> Plan | None:
+    """The plan asked for by year, else this year's, else the newest."""
+    by_year = {str(plan.year): plan for plan in plans}
+    return by_year.get(year or "") or by_year.get(str(on.year)) or (plans[0] if plans else None)
+
+
+@dataclass
+class TaskList:
+    all_tasks: QuerySet  # before the tab and the search
+    rows: QuerySet
+    counts: dict[str, int]
+    show: str
+    search: str
+
+
+def task_list(*, tasks: QuerySet, on: dt.date, show: str, search: str = "", tabs: list[str]) -> TaskList:
+    """Active tasks with their indicator, unit and latest report, filtered by
+    one tab and an optional search in the task text (and, where the list
+    spans units, the unit's name and the indicator code)."""
+    conditions = _conditions(on)
+    show = show if show in tabs else Show.ALL
+    tasks = all_tasks = tasks.active()
+    search = search.strip()[:100]
+    if search:
+        tasks = tasks.filter(
+            Q(indicator__task_text__icontains=search)
+            | Q(indicator__category__icontains=search)
+            | Q(indicator__code=search)
+            | Q(unit__name__icontains=search)
+        )
+    counts = tasks.aggregate(**{tab: Count("pk", filter=conditions[tab]) for tab in tabs})
+    rows = (
+        tasks.filter(conditions[show])
+        .select_related("indicator", "unit")
+        .with_latest_report()
+        .order_by("due_date", "indicator__position", "unit__name")
+    )
+    return TaskList(all_tasks=all_tasks, rows=rows, counts=counts, show=show, search=search)
+
+
+def returned_tasks(tasks: QuerySet) -> list[Task]:
+    """Returned tasks with the reason, for the notice on the staff home."""
+    return list(
+        tasks.filter(status=Task.Status.RETURNED)
+        .select_related("indicator", "unit")
+        .with_latest_report()
+        .order_by("due_date", "indicator__position")
+    )
+
+
+def task_peers(task: Task) -> QuerySet:
+    """The other units' tasks on the same indicator, lead units first, with
+    their latest report."""
+    return (
+        Task.objects.active()
+        .filter(indicator_id=task.indicator_id)
+        .exclude(pk=task.pk)
+        .select_related("unit")
+        .with_latest_report()
+        .order_by("role", "unit__name")
+    )
+
+
+@dataclass
+class TimelineEntry:
+    kind: str  # "report" or "review"
+    at: dt.datetime
+    item: ProgressReport | Review
+
+
+def task_timeline(task: Task) -> list[TimelineEntry]:
+    """Every progress report and review of the task, newest first."""
+    reports = (
+        ProgressReport.objects.filter(task=task)
+        .select_related("author")
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("pk")))
+    )
+    reviews = Review.objects.filter(task=task).select_related("reviewer")
+    entries = [TimelineEntry("report", r.created_at, r) for r in reports]
+    entries += [TimelineEntry("review", r.created_at, r) for r in reviews]
+    entries.sort(key=lambda entry: (entry.at, entry.item.pk), reverse=True)
+    return entries
+
+
+@dataclass
+class Change:
+    """One history entry: who changed what, when."""
+
+    at: dt.datetime
+    user: object
+    subject: str
+    action: str
+    reason: str = ""
+    fields: list[tuple[str, str, str]] = field(default_factory=list)  # (label, old, new)
+
+
+TASK_FIELDS = ["status", "role", "due_date", "is_active"]
+INDICATOR_FIELDS = ["code", "category", "task_text", "section", "deadline_label", "due_date", "ongoing"]
+
+
+def _display(model, name: str, value) -> str:
+    model_field = model._meta.get_field(name)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return str(_("是") if value else _("否"))
+    if isinstance(value, dt.date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return "" if value is None else str(value)
+
+
+def _changes(records: list, model, names: list[str], subject: str) -> list[Change]:
+    """Diff consecutive history records in Python: one query for all of them
+    (simple_history's diff_against queries once per record)."""
+    records = sorted(records, key=lambda r: (r.history_date, r.history_id))
+    out = []
+    for previous, record in pairwise([None, *records]):
+        change = Change(
+            at=record.history_date,
+            user=record.history_user,
+            subject=subject,
+            action=str({"+": _("创建"), "-": _("删除")}.get(record.history_type, _("修改"))),
+            reason=record.history_change_reason or "",
+        )
+        if previous is not None and record.history_type == "~":
+            change.fields = [
+                (
+                    str(model._meta.get_field(name).verbose_name),
+                    _display(model, name, getattr(previous, name)),
+                    _display(model, name, getattr(record, name)),
+                )
+                for name in names
+                if getattr(previous, name) != getattr(record, name)
+            ]
+            if not change.fields and not change.reason:
+                continue  # a save that changed nothing shown here
+        out.append(change)
+    return out
+
+
+def task_changes(task: Task) -> list[Change]:
+    """The audit trail of the task and of its indicator (django-simple-history),
+    newest first: every status change, with who made it and why, and every
+    change an import or an admin made to the indicator."""
+    task_records = list(task.history.select_related("history_user"))
+    indicator_records = list(Indicator.history.filter(id=task.indicator_id).select_related("history_user"))
+    changes = _changes(task_records, Task, TASK_FIELDS, str(_("任务")))
+    changes += _changes(indicator_records, Indicator, INDICATOR_FIELDS, str(_("指标")))
+    changes.sort(key=lambda change: change.at, reverse=True)
+    return changes

@@ -1,0 +1,81 @@
+"""Template helpers for the portal: Chinese dates, status badges, deadlines."""
+
+import datetime as dt
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from tasks.models import Task
+
+register = template.Library()
+
+STATUS_STYLES = {
+    Task.Status.NOT_STARTED: "text-bg-secondary",
+    Task.Status.IN_PROGRESS: "text-bg-primary",
+    Task.Status.COMPLETED: "text-bg-info",
+    Task.Status.VERIFIED: "text-bg-success",
+    Task.Status.RETURNED: "text-bg-danger",
+}
+
+
+@register.filter
+def cn_date(value) -> str:
+    """2019年7月31日, whatever the language (the way dates are written here)."""
+    if not value:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+@register.filter
+def cn_datetime(value) -> str:
+    """2019年7月31日 09:05, in the site's time zone (Asia/Shanghai)."""
+    if not value:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{cn_date(local)} {local:%H:%M}"
+
+
+@register.filter
+def person(user) -> str:
+    if user is None:
+        return _("系统")
+    return user.get_full_name() or user.username
+
+
+@register.simple_tag
+def status_badge(status: str) -> str:
+    label = Task.Status(status).label if status in Task.Status.values else status
+    return format_html('<span class="badge {}">{}</span>', STATUS_STYLES.get(status, "text-bg-light"), label)
+
+
+@register.simple_tag
+def deadline(task: Task, today: dt.date) -> str:
+    """Days left or days overdue; nothing once the task is verified."""
+    if task.is_closed:
+        return ""
+    days = task.days_left(today)
+    if days < 0:
+        return format_html(
+            '<span class="badge text-bg-danger">{}</span>', _("逾期 %(days)d 天") % {"days": -days}
+        )
+    if days == 0:
+        return format_html('<span class="badge text-bg-warning">{}</span>', _("今天到期"))
+    style = "text-bg-warning" if days <= 7 else "text-bg-light border"
+    return format_html('<span class="badge {}">{}</span>', style, _("还有 %(days)d 天") % {"days": days})
+
+
+@register.filter
+def minutes(value: dt.timedelta) -> int:
+    """Whole minutes of a duration, rounded up (for the lockout page)."""
+    return -(-int(value.total_seconds()) // 60)
+
+
+@register.filter
+def bootstrap(bound_field):
+    """The field's widget with Bootstrap's classes, marked invalid on errors."""
+    css = "form-control" + (" is-invalid" if bound_field.errors else "")
+    return bound_field.as_widget(attrs={"class": css})

@@ -1,0 +1,224 @@
+"""The staff portal and the reform office's review. Thin views: every task
+comes from tasks.access.get_task_for_user, writes go through tasks.services,
+reads through tasks.selectors."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import access, selectors, services
+from .forms import ProgressReportForm, ReviewForm
+from .models import REPORT_STATUSES, Evidence, Review, Task
+from .selectors import Show
+from .templatetags.portal import cn_datetime, person
+
+OVERVIEW_PAGE_SIZE = 200
+
+
+@login_required
+def home(request):
+    """Each role lands on its own page."""
+    user = request.user
+    if user.is_superuser:
+        return redirect("admin:index")
+    if access.reads_all(user):
+        return redirect("tasks:overview")
+    return redirect("tasks:mine")
+
+
+def _list_context(request, *, tasks, tabs):
+    today = timezone.localdate()
+    plans = selectors.plans_with_tasks(tasks)
+    plan = selectors.current_plan(plans, year=request.GET.get("plan"), on=today)
+    listing = selectors.task_list(
+        tasks=tasks.for_plan(plan) if plan else tasks.none(),
+        on=today,
+        show=request.GET.get("show", ""),
+        search=request.GET.get("q", ""),
+        tabs=tabs,
+    )
+    return {
+        "today": today,
+        "plans": plans,
+        "plan": plan,
+        "listing": listing,
+        "tabs": [(tab, Show.LABELS[tab], listing.counts[tab]) for tab in tabs],
+    }
+
+
+@login_required
+def my_tasks(request):
+    """本单位任务: every task of the user's units."""
+    unit_ids = access.unit_ids(request.user)
+    context = _list_context(
+        request, tasks=access.visible_tasks(request.user).for_units(unit_ids), tabs=Show.STAFF_TABS
+    )
+    context["several_units"] = len(unit_ids) > 1
+    context["returned"] = selectors.returned_tasks(context["listing"].all_tasks)
+    return render(request, "tasks/my_tasks.html", context)
+
+
+@login_required
+def overview(request):
+    """Every task, for the reform office and leaders (until the dashboards)."""
+    if not access.reads_all(request.user):
+        raise PermissionDenied(_("只有跑改办和区领导可以查看全部任务。"))
+    context = _list_context(request, tasks=access.visible_tasks(request.user), tabs=Show.OVERVIEW_TABS)
+    context["page"] = Paginator(context["listing"].rows, OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "tasks/overview.html", context)
+
+
+def _render_task(request, task, *, report_form=None, review_form=None, status=200):
+    user = request.user
+    can_report = access.can_report(user, task) and not task.is_closed
+    can_review = access.can_review(user, task) and task.awaits_review
+    timeline = selectors.task_timeline(task)
+    context = {
+        "task": task,
+        "indicator": task.indicator,
+        "today": timezone.localdate(),
+        "peers": selectors.task_peers(task),
+        "timeline": timeline,
+        "last_return": next(
+            (e.item for e in timeline if e.kind == "review" and e.item.decision == Review.Decision.RETURNED),
+            None,
+        ),
+        "changes": selectors.task_changes(task),
+        "can_report": can_report,
+        "can_review": can_review,
+    }
+    if report_form is None and can_report:
+        report_form = ProgressReportForm(initial=_report_initial(task))
+    if review_form is None and can_review:
+        review_form = ReviewForm(initial={"version": task.version})
+    context.update(report_form=report_form, review_form=review_form)
+    return render(request, "tasks/task_detail.html", context, status=status)
+
+
+def _report_initial(task):
+    """Start from the latest report: most months only the text changes."""
+    latest = task.progress_reports.order_by("-created_at", "-pk").first()
+    return {
+        "version": task.version,
+        "status": task.status if task.status in REPORT_STATUSES else Task.Status.IN_PROGRESS,
+        "percent": latest.percent if latest else 0,
+    }
+
+
+@login_required
+def task_detail(request, pk):
+    task = access.get_task_for_user(request.user, pk)
+    return _render_task(request, task)
+
+
+def _conflict(request, form, error: services.TaskConflict) -> None:
+    """Tell the user who got there first; keep what they typed."""
+    current = error.task
+    last = current.history.select_related("history_user").first()
+    messages.error(
+        request,
+        _(
+            "保存冲突：您打开本页之后，%(who)s 于 %(when)s 更新了该任务（%(what)s），"
+            "您刚才提交的内容没有保存。您填写的内容已保留在表单中，请先查看最新记录再决定是否重新提交。"
+        )
+        % {
+            "who": person(last.history_user) if last else _("他人"),
+            "when": cn_datetime(last.history_date) if last else "",
+            "what": (last.history_change_reason if last else "") or current.get_status_display(),
+        },
+    )
+    if request.FILES:
+        form.add_error(None, _("附件没有上传：请重新选择文件。"))
+    form.rebase(current.version)
+
+
+@require_POST
+@login_required
+def report_create(request, pk):
+    task = access.get_task_for_user(request.user, pk, write=True)
+    if not access.can_report(request.user, task):
+        raise PermissionDenied(_("只有本单位联络员可以报送进展。"))
+    form = ProgressReportForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.progress_report_create(
+                task=task,
+                user=request.user,
+                expected_version=data["version"],
+                status=data["status"],
+                percent=data["percent"],
+                progress=data["progress"],
+                problems=data["problems"],
+                next_steps=data["next_steps"],
+                files=data["files"],
+            )
+        except services.TaskConflict as error:
+            _conflict(request, form, error)
+            return _render_task(
+                request, access.get_task_for_user(request.user, pk), report_form=form, status=409
+            )
+        except ValidationError as error:
+            form.add_error("percent" if error.code == "percent" else None, error)
+        else:
+            messages.success(request, _("进展已报送。"))
+            return redirect(reverse("tasks:detail", args=[task.pk]) + "#history")
+    messages.error(request, _("报送没有保存，请按提示修改。"))
+    return _render_task(request, task, report_form=form)
+
+
+@require_POST
+@login_required
+def task_review(request, pk):
+    task = access.get_task_for_user(request.user, pk, write=True)
+    if not access.can_review(request.user, task):
+        raise PermissionDenied(_("只有跑改办可以审核。"))
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            review = services.task_review(
+                task=task,
+                user=request.user,
+                decision=data["decision"],
+                reason=data["reason"],
+                expected_version=data["version"],
+            )
+        except services.TaskConflict as error:
+            _conflict(request, form, error)
+            return _render_task(
+                request, access.get_task_for_user(request.user, pk), review_form=form, status=409
+            )
+        except ValidationError as error:
+            form.add_error("reason" if error.code == "reason" else None, error)
+        else:
+            messages.success(
+                request,
+                _("已核实办结。")
+                if review.decision == review.Decision.VERIFIED
+                else _("已退回，单位将看到退回理由。"),
+            )
+            return redirect(reverse("tasks:detail", args=[task.pk]) + "#history")
+    messages.error(request, _("审核没有保存，请按提示修改。"))
+    return _render_task(request, task, review_form=form)
+
+
+@login_required
+def evidence_download(request, pk):
+    """An evidence file, to those who may read its task; 404 to everyone else."""
+    evidence = get_object_or_404(Evidence.objects.select_related("report"), pk=pk)
+    access.get_task_for_user(request.user, evidence.report.task_id)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("文件不存在。")) from None
+    return FileResponse(
+        handle, as_attachment=True, filename=evidence.download_name, content_type=evidence.content_type
+    )
