@@ -3,31 +3,20 @@
 The dependency runs tasks → indicators → departments, so tasks listens to the
 other apps' signals rather than being called by them."""
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
 
 from departments.models import Unit
-from indicators.models import Indicator, IndicatorUnit
 from indicators.signals import plan_changed
 
 from . import services
 
 
 @receiver(plan_changed)
-def sync_after_import(sender, plan, **kwargs):
+def sync_after_plan_change(sender, plan, **kwargs):
+    # Sent by the importer and by the admin after an indicator and its units
+    # were saved; row-level signals would resync once per row.
     services.task_sync_plan(plan=plan)
-
-
-@receiver(post_save, sender=IndicatorUnit)
-@receiver(post_delete, sender=IndicatorUnit)
-def sync_after_indicator_unit_change(sender, instance, **kwargs):
-    services.task_sync_plan(plan=instance.indicator.plan)
-
-
-@receiver(post_save, sender=Indicator)
-def sync_after_indicator_change(sender, instance, created, raw=False, **kwargs):
-    if not created and not raw:
-        services.task_sync_plan(plan=instance.plan)
 
 
 @receiver(m2m_changed, sender=Unit.members.through)
@@ -37,8 +26,8 @@ def sync_after_group_members_change(sender, instance, action, **kwargs):
 
 
 @receiver(post_save, sender=Unit)
-def sync_after_unit_change(sender, instance, raw=False, **kwargs):
-    if raw:
+def sync_after_unit_change(sender, instance, raw=False, update_fields=None, **kwargs):
+    if raw or (update_fields is not None and not {"kind", "unit_type", "member_type"} & set(update_fields)):
         return
     # A unit's type decides its place in groups that follow a type (and its
     # old type is no longer known here); a group's own rule may have changed.

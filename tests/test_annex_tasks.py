@@ -67,3 +67,40 @@ def test_it_records_who_changed_a_task_in_its_history(plan_2019):
 
     assert task.history.count() == 1
     assert task.history.first().history_type == "+"
+
+
+def test_it_follows_an_indicator_edited_in_the_admin(client, admin_user, plan_2019):
+    from indicators.models import Indicator
+
+    indicator = Indicator.objects.with_units().get(code="18")
+    links = list(indicator.indicator_units.order_by("pk"))
+    form = {
+        "plan": plan_2019.pk,
+        "code": "18",
+        "position": indicator.position,
+        "category": indicator.category,
+        "task_text": indicator.task_text,
+        "deadline_label": "5月底",
+        "due_date": "2019-05-31",
+        "section": "",
+        "indicator_units-TOTAL_FORMS": len(links),
+        "indicator_units-INITIAL_FORMS": len(links),
+    }
+    for i, link in enumerate(links):
+        form |= {
+            f"indicator_units-{i}-id": link.pk,
+            f"indicator_units-{i}-indicator": indicator.pk,
+            f"indicator_units-{i}-unit": link.unit_id,
+            f"indicator_units-{i}-role": link.role,
+            f"indicator_units-{i}-position": link.position,
+            f"indicator_units-{i}-DELETE": "on" if link.unit.name == "区税务局" else "",
+        }
+    client.force_login(admin_user)
+
+    response = client.post(f"/admin/indicators/indicator/{indicator.pk}/change/", form)
+
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    assert "区税务局" not in task_units("18")
+    assert (
+        Task.objects.get(indicator__code="18", unit__name="区公安分局").due_date.isoformat() == "2019-05-31"
+    )
