@@ -162,7 +162,7 @@ def _display(model, name: str, value) -> str:
 def _changes(records: list, model, names: list[str], subject: str) -> list[Change]:
     """Diff consecutive history records in Python: one query for all of them
     (simple_history's diff_against queries once per record)."""
-    records = sorted(records, key=lambda r: (r.history_date, r.history_id))
+    records = sorted(records, key=lambda r: r.history_id)
     out = []
     for previous, record in pairwise([None, *records]):
         change = Change(

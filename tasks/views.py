@@ -121,7 +121,7 @@ def task_detail(request, pk):
 def _conflict(request, form, error: services.TaskConflict) -> None:
     """Tell the user who got there first; keep what they typed."""
     current = error.task
-    last = current.history.select_related("history_user").first()
+    last = current.history.select_related("history_user").order_by("-history_id").first()
     messages.error(
         request,
         _(

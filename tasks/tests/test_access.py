@@ -1,0 +1,181 @@
+"""The permission matrix: every portal URL for each kind of visitor."""
+
+import pytest
+from django.db import transaction
+from django.urls import resolve, reverse
+
+from tasks.models import Task
+
+from . import files
+from .conftest import report
+
+ANONYMOUS, STAFF, OTHER_STAFF, OFFICE, LEADER = "anonymous", "staff", "other_staff", "office", "leader"
+VISITORS = [ANONYMOUS, STAFF, OTHER_STAFF, OFFICE, LEADER]
+LOGIN = "login"  # expected: 302 to the login page
+
+
+@pytest.fixture
+def world(task_8, staff, other_staff, office, leader):
+    """区数管局's task 8, reported completed with a PDF, waiting for review."""
+    filed = report(
+        task_8, staff, status=Task.Status.COMPLETED, percent=100, files=[files.upload("方案.pdf", files.PDF)]
+    )
+    task_8.refresh_from_db()
+    return {
+        "task": task_8,
+        "evidence": filed.evidence.get(),
+        "users": {STAFF: staff, OTHER_STAFF: other_staff, OFFICE: office, LEADER: leader},
+    }
+
+
+def _report_form(task):
+    return {"version": task.version, "status": "in_progress", "percent": 60, "progress": "继续推进"}
+
+
+def _review_form(task):
+    return {"version": task.version, "decision": "returned", "reason": "请补充材料"}
+
+
+# (name, method, url builder, form builder, expected per visitor). An int is
+# the status code; "login" a redirect to the login page; a URL name a
+# redirect there.
+CASES = [
+    (
+        "home",
+        "get",
+        lambda w: reverse("home"),
+        None,
+        {
+            ANONYMOUS: LOGIN,
+            STAFF: "tasks:mine",
+            OTHER_STAFF: "tasks:mine",
+            OFFICE: "tasks:overview",
+            LEADER: "tasks:overview",
+        },
+    ),
+    (
+        "my tasks",
+        "get",
+        lambda w: reverse("tasks:mine"),
+        None,
+        {ANONYMOUS: LOGIN, STAFF: 200, OTHER_STAFF: 200, OFFICE: 200, LEADER: 200},
+    ),
+    (
+        "overview",
+        "get",
+        lambda w: reverse("tasks:overview"),
+        None,
+        {ANONYMOUS: LOGIN, STAFF: 403, OTHER_STAFF: 403, OFFICE: 200, LEADER: 200},
+    ),
+    (
+        "task page",
+        "get",
+        lambda w: reverse("tasks:detail", args=[w["task"].pk]),
+        None,
+        {ANONYMOUS: LOGIN, STAFF: 200, OTHER_STAFF: 404, OFFICE: 200, LEADER: 200},
+    ),
+    (
+        "missing task",
+        "get",
+        lambda w: reverse("tasks:detail", args=[10**9]),
+        None,
+        {ANONYMOUS: LOGIN, STAFF: 404, OTHER_STAFF: 404, OFFICE: 404, LEADER: 404},
+    ),
+    (
+        "report",
+        "post",
+        lambda w: reverse("tasks:report", args=[w["task"].pk]),
+        _report_form,
+        {ANONYMOUS: LOGIN, STAFF: "tasks:detail", OTHER_STAFF: 404, OFFICE: 403, LEADER: 403},
+    ),
+    (
+        "report by GET",
+        "get",
+        lambda w: reverse("tasks:report", args=[w["task"].pk]),
+        None,
+        {ANONYMOUS: 405, STAFF: 405, OTHER_STAFF: 405, OFFICE: 405, LEADER: 405},
+    ),
+    (
+        "review",
+        "post",
+        lambda w: reverse("tasks:review", args=[w["task"].pk]),
+        _review_form,
+        {ANONYMOUS: LOGIN, STAFF: 403, OTHER_STAFF: 404, OFFICE: "tasks:detail", LEADER: 403},
+    ),
+    (
+        "evidence file",
+        "get",
+        lambda w: reverse("tasks:evidence", args=[w["evidence"].pk]),
+        None,
+        {ANONYMOUS: LOGIN, STAFF: 200, OTHER_STAFF: 404, OFFICE: 200, LEADER: 200},
+    ),
+    (
+        "missing evidence file",
+        "get",
+        lambda w: reverse("tasks:evidence", args=[10**9]),
+        None,
+        {ANONYMOUS: LOGIN, STAFF: 404, OTHER_STAFF: 404, OFFICE: 404, LEADER: 404},
+    ),
+]
+
+
+def _outcome(response) -> int | str:
+    """What a visitor got: a status code, "login", or the URL name redirected to."""
+    if response.status_code != 302:
+        return response.status_code
+    location = response["Location"].split("#")[0]
+    if location.startswith(reverse("login") + "?next="):
+        return LOGIN
+    return resolve(location.split("?")[0]).view_name
+
+
+@pytest.mark.parametrize(("name", "method", "url", "form", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_it_gives_each_visitor_exactly_what_it_should(client, world, name, method, url, form, expected):
+    """Each visitor's request runs in a savepoint that is rolled back, so all
+    five meet the same task in the same state."""
+    target = url(world)
+    got, wrote = {}, {}
+    for visitor in VISITORS:
+        with transaction.atomic():
+            client.logout()
+            if visitor != ANONYMOUS:
+                client.force_login(world["users"][visitor])
+            before = Task.objects.get(pk=world["task"].pk).version
+            response = getattr(client, method)(target, form(world["task"]) if form else None)
+            got[visitor] = _outcome(response)
+            wrote[visitor] = Task.objects.get(pk=world["task"].pk).version != before
+            transaction.set_rollback(True)
+    assert got == expected
+    # Only a successful POST changes anything.
+    assert wrote == {v: method == "post" and expected[v] == "tasks:detail" for v in VISITORS}
+
+
+def test_it_serves_evidence_as_an_attachment_with_the_type_its_content_proved(client, world):
+    client.force_login(world["users"][STAFF])
+    response = client.get(reverse("tasks:evidence", args=[world["evidence"].pk]))
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == files.PDF
+
+
+def test_it_never_serves_evidence_from_a_media_url(client, world, settings):
+    client.force_login(world["users"][STAFF])
+    path = settings.MEDIA_URL + world["evidence"].file.name
+    assert client.get(path).status_code == 404
+    assert client.get("/media/" + world["evidence"].file.name).status_code == 404
+
+
+def test_it_lets_staff_of_several_units_into_each(client, world, other_staff):
+    from .conftest import join
+
+    join(other_staff, "区数管局")
+    client.force_login(other_staff)
+    assert client.get(reverse("tasks:detail", args=[world["task"].pk])).status_code == 200
+    assert client.get(reverse("tasks:evidence", args=[world["evidence"].pk])).status_code == 200
+
+
+def test_it_treats_an_inactive_membership_like_none(client, world, staff):
+    staff.memberships.all().delete()
+    client.force_login(staff)
+    assert client.get(reverse("tasks:detail", args=[world["task"].pk])).status_code == 404

@@ -1,0 +1,84 @@
+import pytest
+from axes.models import AccessAttempt
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertRedirects
+
+
+def log_in(client, username, password):
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def test_it_shows_a_chinese_login_page(client, db):
+    response = client.get(reverse("login"))
+    assertContains(response, "<title>登录 · 萧山区“最多跑一次”改革任务管理</title>", html=True)
+    assertContains(response, "用户名")
+    assertContains(response, "密码")
+    assertContains(response, 'name="csrfmiddlewaretoken"')
+
+
+def test_it_sends_the_anonymous_to_the_login_page(client, db):
+    assertRedirects(client.get(reverse("tasks:mine")), f"{reverse('login')}?next={reverse('tasks:mine')}")
+
+
+@pytest.mark.parametrize(
+    ("user_fixture", "password", "home"),
+    [
+        ("staff", "pw-sgj", "/tasks/"),
+        ("office", "pw-office", "/tasks/all/"),
+        ("leader", "pw-leader", "/tasks/all/"),
+        ("admin_user", "pw-admin", "/admin/"),
+    ],
+)
+def test_it_lands_each_role_on_its_own_home(client, request, units, user_fixture, password, home):
+    user = request.getfixturevalue(user_fixture)
+    response = log_in(client, user.username, password)
+    assertRedirects(response, reverse("home"), target_status_code=302)
+    assert client.get(reverse("home"))["Location"] == home
+
+
+def test_it_returns_to_the_page_asked_for_after_login(client, staff):
+    response = client.post(
+        reverse("login"), {"username": "sgj", "password": "pw-sgj", "next": "/tasks/?show=overdue"}
+    )
+    assert response["Location"] == "/tasks/?show=overdue"
+
+
+def test_it_says_in_chinese_when_the_password_is_wrong(client, staff):
+    response = log_in(client, "sgj", "wrong")
+    assert response.status_code == 200
+    assertContains(response, "请输入一个正确的")
+
+
+def test_it_locks_out_a_username_after_repeated_failures_from_one_address(client, staff, settings):
+    assert settings.AXES_FAILURE_LIMIT == 5
+    for _ in range(4):
+        assert log_in(client, "sgj", "wrong").status_code == 200
+    locked = log_in(client, "sgj", "wrong")
+    assert locked.status_code == 429
+    assertContains(locked, "登录已暂停", status_code=429)
+    assertContains(locked, "连续 5 次密码错误", status_code=429)
+    assertContains(locked, "请 15 分钟后再试", status_code=429)
+
+    # Even the right password is refused while locked …
+    assert log_in(client, "sgj", "pw-sgj").status_code == 429
+    assert "_auth_user_id" not in client.session
+    # … but only for that username from that address.
+    assert AccessAttempt.objects.filter(username="sgj", ip_address="127.0.0.1").exists()
+
+
+def test_it_does_not_lock_other_users_or_addresses(client, staff, other_staff):
+    for _ in range(5):
+        log_in(client, "sgj", "wrong")
+    assert log_in(client, "bszx", "pw-bszx").status_code == 302
+    client.logout()
+    response = client.post(
+        reverse("login"), {"username": "sgj", "password": "pw-sgj"}, REMOTE_ADDR="10.0.0.9"
+    )
+    assert response.status_code == 302
+
+
+def test_it_logs_out_by_post_back_to_the_login_page(client, staff):
+    client.force_login(staff)
+    response = client.post(reverse("logout"))
+    assertRedirects(response, reverse("login"))
+    assert "_auth_user_id" not in client.session
