@@ -33,6 +33,7 @@ from openpyxl import Workbook  # noqa: E402
 from departments.models import Unit  # noqa: E402
 from indicators.annex import parse_grid, read_grid  # noqa: E402
 from indicators.services import annex_import  # noqa: E402
+from tasks.models import Task  # noqa: E402
 
 HEADER = ["序号", "指标名称", "目标任务", "牵头单位", "责任单位", "时间进度"]
 
@@ -96,17 +97,19 @@ def main():
             figures,
         )
         total = time.perf_counter() - started
+        tasks = Task.objects.filter(indicator__plan__year=report.year).count()
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         transaction.set_rollback(True)
 
     print(f"database: {connection.vendor}; workbook: {len(data) / 1024:.0f} KiB, {args.rows} rows")
-    print(f"result: {report.summary_line()}")
+    print(f"result: {report.summary_line()}" + (f"; {tasks} tasks" if args.real else ""))
     print(f"{'phase':<20} {'seconds':>8}")
     for label, seconds in figures:
         print(f"{label:<20} {seconds:>8.2f}")
     print(f"{'read+parse+import':<20} {total:>8.2f}")
-    print(f"peak Python memory (tracemalloc): {peak / 1024 / 1024:.1f} MiB")
+    if peak:
+        print(f"peak Python memory (tracemalloc, slows the run): {peak / 1024 / 1024:.1f} MiB")
     print(f"max RSS of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 
