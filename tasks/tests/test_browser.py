@@ -1,0 +1,228 @@
+"""The portal as a new user meets it, in headless Chromium (Playwright).
+
+One scenario, start to finish: 区数管局's staff files a report with a PDF on
+indicator 8; another unit's staff cannot see it; the reform office returns
+it; the staff member reads the reason and reports again; the office verifies.
+
+With UPDATE_SCREENSHOTS=1 the test also refreshes docs/screenshots/ for the
+portal tour (docs/portal.md); otherwise its screenshots go to a temporary
+directory, so that a test run leaves the work tree as it was."""
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.urls import reverse
+
+from tasks.models import Task
+
+from . import files
+from .conftest import JULY_15, SHANGHAI, task_of
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the
+# test makes between browser steps are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--lang=zh-CN",  # the browser's own words (the file chooser) in Chinese too
+]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def clock():
+    """Time runs (tick=True: the browser and the server need a moving clock)
+    from the day the plan is imported, 2019-05-06; the test moves it on."""
+    with time_machine.travel(dt.datetime(2019, 5, 6, 9, 0, tzinfo=SHANGHAI), tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def shots(tmp_path):
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        directory = Path(settings.BASE_DIR) / "docs" / "screenshots"
+    else:
+        directory = tmp_path / "screenshots"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+class Visitor:
+    """One person in their own browser context (own cookies)."""
+
+    def __init__(self, browser, live_server, shots, viewport=DESKTOP):
+        self.base = live_server.url
+        self.shots = shots
+        self.context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
+        self.context.set_default_timeout(10_000)
+        self.page = self.context.new_page()
+
+    def goto(self, path):
+        return self.page.goto(self.base + path)
+
+    def log_in(self, username, password):
+        self.goto(reverse("login"))
+        self.page.get_by_label("用户名").fill(username)
+        self.page.get_by_label("密码").fill(password)
+        self.page.get_by_role("button", name="登录").click()
+        self.page.wait_for_load_state()
+
+    def shot(self, name, *, full_page=True):
+        self.page.screenshot(path=self.shots / f"{name}.png", full_page=full_page)
+
+    def close(self):
+        self.context.close()
+
+
+def file_report(page, *, status, percent, progress, problems="", next_steps="", attach=None):
+    page.get_by_label(status, exact=True).check()
+    page.get_by_label("完成进度（%）").fill(str(percent))
+    page.get_by_label("进展情况").fill(progress)
+    page.get_by_label("存在问题").fill(problems)
+    page.get_by_label("下步计划").fill(next_steps)
+    if attach:
+        page.get_by_label("佐证材料").set_input_files(attach)
+    page.get_by_role("button", name="提交报送").click()
+    page.wait_for_load_state()
+
+
+def test_it_carries_a_report_from_the_unit_through_review(
+    clock, browser, live_server, transactional_db, plan_2019, staff, other_staff, office, leader, shots
+):
+    task = task_of("区数管局", "8")
+    task_url = reverse("tasks:detail", args=[task.pk])
+    staff.first_name, office.first_name, leader.first_name = (
+        "区数管局 张联络",
+        "跑改办 王老师",
+        "区领导 李主任",
+    )
+    for user in (staff, office, leader):
+        user.save()
+
+    clock.move_to(JULY_15)
+    anonymous = Visitor(browser, live_server, shots)
+    anonymous.goto(reverse("home"))
+    assert anonymous.page.url.endswith(f"{reverse('login')}?next=/")
+    anonymous.shot("login", full_page=False)
+    anonymous.close()
+
+    # 1. Staff of 区数管局 log in and land on their unit's tasks.
+    sgj = Visitor(browser, live_server, shots)
+    sgj.log_in("sgj", "pw-sgj")
+    assert sgj.page.url == live_server.url + reverse("tasks:mine")
+    assert sgj.page.get_by_role("heading", name="本单位任务").is_visible()
+    sgj.shot("staff-home")
+
+    # 2. They open indicator 8 and file a completed report with a PDF.
+    sgj.page.get_by_role("link", name="积极推进政务服务数据归集共享").click()
+    assert sgj.page.url == live_server.url + task_url
+    assert sgj.page.get_by_text("还有 169 天").is_visible()
+    file_report(
+        sgj.page,
+        status="已完成",
+        percent=100,
+        progress="全区政务服务事项颗粒化梳理完成，电子归档系统已上线。",
+        problems="个别部门历史档案数字化进度偏慢。",
+        next_steps="8月底前完成历史档案补录。",
+        attach={"name": "电子归档实施方案.pdf", "mimeType": "application/pdf", "buffer": files.PDF},
+    )
+    assert sgj.page.get_by_text("进展已报送。").is_visible()
+    history = sgj.page.locator("#history")
+    assert history.get_by_text("全区政务服务事项颗粒化梳理完成").is_visible()
+    evidence_link = history.get_by_role("link", name="电子归档实施方案.pdf")
+    assert evidence_link.is_visible()
+    evidence_url = evidence_link.get_attribute("href")
+    download = sgj.context.request.get(live_server.url + evidence_url)
+    assert (download.status, download.body()) == (200, files.PDF)
+    sgj.shot("staff-task")
+
+    # 3. Staff of another unit get 404 on that task and on its file.
+    bszx = Visitor(browser, live_server, shots)
+    bszx.log_in("bszx", "pw-bszx")
+    assert bszx.goto(task_url).status == 404
+    assert bszx.context.request.get(live_server.url + evidence_url).status == 404
+    bszx.close()
+
+    # 4. The reform office lands on the overview, finds the task waiting
+    # for review and returns it with a reason.
+    pgb = Visitor(browser, live_server, shots)
+    pgb.log_in("office", "pw-office")
+    assert pgb.page.url == live_server.url + reverse("tasks:overview")
+    pgb.page.get_by_role("link", name="待核实").click()
+    assert pgb.page.locator("tbody tr").count() == 1
+    pgb.shot("office-overview")
+    pgb.page.get_by_role("link", name="积极推进政务服务数据归集共享").click()
+    reason = "请补充电子归档率的系统截图，并说明历史档案补录计划。"
+    pgb.page.get_by_label("审核意见").fill(reason)
+    pgb.shot("office-review")
+    pgb.page.get_by_role("button", name="退回").click()
+    assert pgb.page.get_by_text("已退回，单位将看到退回理由。").is_visible()
+
+    # 5. The staff member sees the reason on the home page and the task
+    # page, and reports again.
+    sgj.goto(reverse("tasks:mine"))
+    assert sgj.page.get_by_role("alert").get_by_text(reason).is_visible()
+    sgj.shot("staff-returned")
+    sgj.goto(task_url)
+    assert sgj.page.locator("#return-reason").get_by_text(reason).is_visible()
+    file_report(
+        sgj.page,
+        status="已完成",
+        percent=100,
+        progress="已补充电子归档率截图（98.6%），历史档案补录计划见附件。",
+        attach={"name": "归档率截图.png", "mimeType": "image/png", "buffer": files.PNG},
+    )
+    assert sgj.page.get_by_text("进展已报送。").is_visible()
+
+    # 6. The office verifies it.
+    pgb.goto(task_url)
+    pgb.page.get_by_role("button", name="核实办结").click()
+    assert pgb.page.get_by_text("已核实办结。", exact=True).is_visible()
+    assert Task.objects.get(pk=task.pk).status == Task.Status.VERIFIED
+    pgb.shot("office-verified")
+    pgb.close()
+
+    # 7. A leader reads everything and is offered no form.
+    ld = Visitor(browser, live_server, shots)
+    ld.log_in("leader", "pw-leader")
+    assert ld.page.url == live_server.url + reverse("tasks:overview")
+    ld.shot("leader-overview", full_page=False)
+    ld.goto(task_url)
+    assert ld.page.locator("form[action^='/tasks/']").count() == 0
+    ld.close()
+
+    # The staff member's view of the closed task, on a phone.
+    phone = Visitor(browser, live_server, shots, viewport=PHONE)
+    phone.context.add_cookies(sgj.context.cookies())
+    phone.goto(task_url)
+    assert phone.page.get_by_text("该任务已核实办结。").is_visible()
+    phone.shot("phone-task")
+    phone.goto(reverse("tasks:mine"))
+    phone.shot("phone-home", full_page=False)
+    phone.close()
+    sgj.close()
+
+    assert dt.date(2019, 7, 15) <= Task.objects.get(pk=task.pk).updated_at.date()
