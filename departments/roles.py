@@ -8,7 +8,16 @@ from django.contrib.auth.models import Group, Permission
 REFORM_OFFICE = "跑改办"
 LEADER = "区领导"
 
-_VIEW = ["view_plan", "view_indicator", "view_indicatorunit", "view_unit", "view_unitalias", "view_task"]
+_VIEW = [
+    "view_plan",
+    "view_indicator",
+    "view_indicatorunit",
+    "view_unit",
+    "view_unitalias",
+    "view_task",
+    "view_progressreport",
+    "view_review",
+]
 ROLE_PERMISSIONS = {
     REFORM_OFFICE: [
         *_VIEW,

@@ -1,18 +1,72 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Task
+from .models import Evidence, ProgressReport, Review, Task
 
 
 @admin.register(Task)
 class TaskAdmin(SimpleHistoryAdmin):
-    list_display = ["indicator_code", "unit", "role", "status", "due_date", "is_active"]
+    list_display = ["indicator_code", "unit", "role", "status", "due_date", "is_active", "version"]
     list_filter = ["indicator__plan", "role", "status", "is_active", "unit__unit_type"]
     search_fields = ["indicator__code", "indicator__task_text", "unit__name"]
     list_select_related = ["indicator", "unit"]
     raw_id_fields = ["indicator", "unit"]
+    # Status moves through reports and reviews in the portal, which keep
+    # the version check; an admin edit would bypass it.
+    readonly_fields = ["status", "version"]
     list_per_page = 100
 
     @admin.display(description="序号", ordering="indicator__position")
     def indicator_code(self, task):
         return task.indicator.code
+
+
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    """Reports and reviews are written through the portal only, and never
+    edited afterwards: the admin shows them and their history."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EvidenceInline(admin.TabularInline):
+    model = Evidence
+    fields = ["download", "kind", "size", "sha256", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="文件")
+    def download(self, evidence):
+        # Through the permission-checked view: MEDIA_URL is not served.
+        return format_html(
+            '<a href="{}">{}</a>', reverse("tasks:evidence", args=[evidence.pk]), evidence.original_name
+        )
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(ReadOnlyAdmin):
+    list_display = ["task", "status", "percent", "author", "created_at"]
+    list_filter = ["status", "task__indicator__plan"]
+    search_fields = ["task__indicator__code", "task__unit__name", "progress"]
+    list_select_related = ["task__indicator", "task__unit", "author"]
+    inlines = [EvidenceInline]
+
+
+@admin.register(Review)
+class ReviewAdmin(ReadOnlyAdmin):
+    list_display = ["task", "decision", "reviewer", "created_at"]
+    list_filter = ["decision", "task__indicator__plan"]
+    search_fields = ["task__indicator__code", "task__unit__name", "reason"]
+    list_select_related = ["task__indicator", "task__unit", "reviewer"]
