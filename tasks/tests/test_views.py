@@ -90,7 +90,7 @@ def test_it_shows_staff_of_several_units_each_unit(client, staff, plan_2019):
     units = {task.unit.name for task in response.context["listing"].rows}
     assert units == {"区数管局", "区办事服务中心"}
     assert response.context["several_units"]
-    assertContains(response, '<th scope="col">单位</th>', html=True)
+    assertContains(response, '<th scope="col" class="text-nowrap">单位</th>', html=True)
 
 
 def test_it_shows_the_return_reason_on_the_unit_home(client, staff, office, task_8):
