@@ -179,3 +179,23 @@ def test_it_treats_an_inactive_membership_like_none(client, world, staff):
     staff.memberships.all().delete()
     client.force_login(staff)
     assert client.get(reverse("tasks:detail", args=[world["task"].pk])).status_code == 404
+
+
+def test_it_refuses_a_post_without_the_csrf_token(world):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["users"][STAFF])
+    task = world["task"]
+    response = client.post(reverse("tasks:report", args=[task.pk]), _report_form(task))
+    assert response.status_code == 403
+    assert Task.objects.get(pk=task.pk).version == task.version
+
+
+def test_it_answers_refusals_in_chinese(client, world):
+    client.force_login(world["users"][OTHER_STAFF])
+    missing = client.get(reverse("tasks:detail", args=[world["task"].pk]))
+    assert "没有找到您要的页面" in missing.content.decode()
+    client.force_login(world["users"][LEADER])
+    refused = client.post(reverse("tasks:review", args=[world["task"].pk]), _review_form(world["task"]))
+    assert "您的账号只能查看，不能修改。" in refused.content.decode()
