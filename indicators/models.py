@@ -1,6 +1,7 @@
 """What the plan says: a year's plan and its numbered indicators with their
 lead and responsible units."""
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -11,6 +12,19 @@ from departments.models import Unit
 class Plan(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"), unique=True)
     title = models.CharField(_("标题"), max_length=200)
+    # Read by the reminder sweep (tasks.reminders).
+    due_soon_days = models.PositiveSmallIntegerField(
+        _("到期提醒提前工作日数"),
+        default=5,
+        validators=[MaxValueValidator(30)],
+        help_text=_("截止日期前多少个工作日起提醒单位“即将到期”（按中国法定节假日和调休计算）。"),
+    )
+    report_day = models.PositiveSmallIntegerField(
+        _("月度报送截止日"),
+        default=25,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_("每月这一天起，本月尚未报送进展的单位会收到提醒。"),
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     history = HistoricalRecords()

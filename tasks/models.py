@@ -117,7 +117,16 @@ class Task(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["indicator", "unit"], name="task_unique_indicator_unit")
         ]
-        indexes = [models.Index(fields=["unit", "due_date"], name="task_unit_due")]
+        indexes = [
+            models.Index(fields=["unit", "due_date"], name="task_unit_due"),
+            # Reminder sweep (tasks.reminders): due soon, overdue and escalation
+            # candidates are the open tasks by due date.
+            models.Index(
+                fields=["due_date"],
+                name="task_open_due",
+                condition=Q(is_active=True) & ~Q(status="verified"),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.indicator.code} · {self.unit.name}"
@@ -271,3 +280,139 @@ class Review(models.Model):
 
     def __str__(self):
         return f"{self.task} · {self.get_decision_display()}"
+
+
+class WorkdayOverride(models.Model):
+    """A day declared a working day or a day off by the admin, over what the
+    chinesecalendar package says: a year the package does not know yet (enter
+    the State Council's holiday notice here), or a local arrangement."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("工作日"), help_text=_("勾选为上班（含调休上班），不勾选为放假。"))
+    note = models.CharField(_("说明"), max_length=100, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("工作日调整")
+        verbose_name_plural = _("工作日调整（节假日日历）")
+        ordering = ["-date"]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {_('上班') if self.is_workday else _('放假')}"
+
+
+class ReminderQuerySet(models.QuerySet):
+    def issued(self, *, now: dt.datetime):
+        """Notices whose time has come and that still apply: what the portal
+        lists, whether or not the e-mail has gone out yet."""
+        return self.filter(remind_after__lte=now, voided_at=None)
+
+    def to_units(self):
+        """Notices addressed to the units (escalations go to the reform office)."""
+        return self.exclude(reason=Reminder.Reason.ESCALATION)
+
+    def pending(self, *, now: dt.datetime):
+        """Due to go out and not sent yet (a failed send stays pending)."""
+        return self.filter(remind_after__lte=now, sent_at=None, voided_at=None)
+
+    def unread(self):
+        return self.filter(read_at=None)
+
+
+class Reminder(models.Model):
+    """One notice to one unit about one task, for one reason and one period.
+
+    The unique constraint on (task, reason, period) makes "once" a database
+    guarantee: two sweeps at once, or a sweep run twice, insert the same key
+    and only one row survives. `period` names what the notice is about:
+
+    - due_soon: the due date (``2019-07-31``);
+    - overdue: the due date and the repeat number (``2019-07-31#0``, ``#1``…);
+      each repeat is created when the one before it is sent, due seven days
+      later, so a sweep after a long downtime finds one pending repeat, not
+      one per missed week;
+    - report_missing: the month (``2019-07``);
+    - escalation: the due date (once per task and deadline, to the reform office);
+    - manual: the day of the 催办 (at most one a day per task).
+
+    `remind_after` is the moment the notice is due to go out; the sweep asks
+    ``remind_after <= now``, never "is it due exactly today", so a day the
+    sweep did not run is caught up and a day it ran twice sends nothing more."""
+
+    class Reason(models.TextChoices):
+        DUE_SOON = "due_soon", _("即将到期")
+        OVERDUE = "overdue", _("已逾期")
+        REPORT_MISSING = "report_missing", _("本月未报送进展")
+        ESCALATION = "escalation", _("逾期督办")
+        MANUAL = "manual", _("催办")
+
+    task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.PROTECT, related_name="reminders")
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="reminders")
+    reason = models.CharField(_("原因"), max_length=16, choices=Reason)
+    period = models.CharField(_("周期"), max_length=32)
+    due_date = models.DateField(_("截止日期"), help_text=_("发出提醒时任务的截止日期。"))
+    remind_after = models.DateTimeField(_("应发时间"))
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(_("领取时间"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
+    sent_at = models.DateTimeField(
+        _("发送时间"),
+        null=True,
+        blank=True,
+        help_text=_("邮件服务器接收的时间；单位没有邮箱时为站内送达时间。"),
+    )
+    recipients = models.TextField(_("收件人"), blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    voided_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    void_reason = models.CharField(_("取消原因"), max_length=100, blank=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("催办人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("催办说明"), blank=True)
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("提醒")
+        verbose_name_plural = _("提醒记录")
+        ordering = ["-remind_after", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "reason", "period"], name="reminder_once_per_period"),
+        ]
+        indexes = [
+            # Reminder delivery (tasks.reminders.deliver_*): notices waiting to go out.
+            models.Index(
+                fields=["unit", "remind_after"],
+                name="reminder_pending",
+                condition=Q(sent_at=None, voided_at=None),
+            ),
+            # Navigation bar: each page counts the user's unread notices.
+            models.Index(
+                fields=["unit", "remind_after"],
+                name="reminder_unread",
+                condition=Q(read_at=None, voided_at=None),
+            ),
+            # The reform office's notice log, newest first.
+            models.Index(fields=["-remind_after"], name="reminder_log"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} · {self.task_id} · {self.period}"
+
+    def status(self, now: dt.datetime | None = None) -> str:
+        """sent / portal (no address to send to) / scheduled / failed / pending / void."""
+        if self.voided_at:
+            return "void"
+        if self.sent_at:
+            return "sent" if self.recipients else "portal"
+        if self.remind_after > (now or timezone.now()):
+            return "scheduled"
+        return "failed" if self.last_error else "pending"
