@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from indicators.models import Indicator, Plan
 
 from .models import Evidence, ProgressReport, Review, Task, TaskQuerySet
+from .templatetags.portal import cn_date
 
 
 class Show:
@@ -155,7 +156,7 @@ def _display(model, name: str, value) -> str:
     if isinstance(value, bool):
         return str(_("是") if value else _("否"))
     if isinstance(value, dt.date):
-        return f"{value.year}年{value.month}月{value.day}日"
+        return cn_date(value)
     return "" if value is None else str(value)
 
 

@@ -3,6 +3,7 @@ comes from tasks.access.get_task_for_user, writes go through tasks.services,
 reads through tasks.selectors."""
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -20,6 +21,26 @@ from .selectors import Show
 from .templatetags.portal import cn_datetime, person
 
 OVERVIEW_PAGE_SIZE = 200
+
+
+class LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.get_user()
+        messages.success(
+            self.request, _("欢迎，%(name)s。") % {"name": user.get_full_name() or user.username}
+        )
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        # Added after the session is flushed: the message travels in the messages cookie.
+        messages.info(request, _("您已安全退出。"))
+        return response
 
 
 @login_required

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from tasks import views as task_views
@@ -11,8 +10,8 @@ admin.site.index_title = "管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", task_views.LoginView.as_view(), name="login"),
+    path("logout/", task_views.LogoutView.as_view(), name="logout"),
     path("tasks/", include("tasks.urls")),
     path("", task_views.home, name="home"),
 ]

@@ -45,12 +45,6 @@ def task_8(plan_2019):
     return task_of("区数管局", "8")
 
 
-@pytest.fixture
-def other_task(plan_2019):
-    """区办事服务中心's task on indicator 8 (responsible, as a 区级部门)."""
-    return task_of("区办事服务中心", "8")
-
-
 def report(task: Task, user, *, status=Task.Status.IN_PROGRESS, percent=50, progress="推进中", **extra):
     task.refresh_from_db()
     return services.progress_report_create(

@@ -77,8 +77,12 @@ def test_it_does_not_lock_other_users_or_addresses(client, staff, other_staff):
     assert response.status_code == 302
 
 
-def test_it_logs_out_by_post_back_to_the_login_page(client, staff):
-    client.force_login(staff)
-    response = client.post(reverse("logout"))
+def test_it_greets_after_login_and_confirms_logout(client, staff):
+    staff.first_name = "张联络"
+    staff.save()
+    home = client.post(reverse("login"), {"username": "sgj", "password": "pw-sgj"}, follow=True)
+    assertContains(home, "欢迎，张联络。")
+    response = client.post(reverse("logout"), follow=True)
     assertRedirects(response, reverse("login"))
     assert "_auth_user_id" not in client.session
+    assertContains(response, "您已安全退出。")
