@@ -19,6 +19,20 @@ def pytest_configure(config):
 ANNEX_XLSX = settings.BASE_DIR / "fixtures" / "xiaoshan-2019-annex.xlsx"
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """The standing users are made for every test; real hashing costs 0.2 s each."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploads (evidence, import files waiting for confirmation) go to a
+    fresh directory for each test, never into the working tree."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def units(db):
     """The unit directory of fixtures/xiaoshan-units.json (units, groups, aliases)."""

@@ -14,19 +14,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 JULY_15 = dt.datetime(2019, 7, 15, 9, 0, tzinfo=SHANGHAI)
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The standing users are made for every test; real hashing costs 0.2 s each."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """Evidence files go to a fresh directory for each test."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 @pytest.fixture
 def july_15():
     with time_machine.travel(JULY_15, tick=False) as traveller:
