@@ -62,3 +62,13 @@ def test_it_reads_a_secret_from_a_file(monkeypatch, tmp_path):
     monkeypatch.setenv("XS_SECRET_FILE", str(secret))
 
     assert env_str("XS_SECRET") == "from-a-file"
+
+
+@pytest.mark.django_db
+def test_it_speaks_chinese_to_an_english_browser_until_english_is_chosen(client):
+    page = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "用户名" in page.content.decode()
+
+    client.post("/i18n/setlang/", {"language": "en", "next": "/admin/login/"})
+    page = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert "Username" in page.content.decode()
