@@ -1,0 +1,199 @@
+/* The overview's charts, drawn with Apache ECharts (static/vendor/echarts)
+ * from the JSON the page carries in #dashboard-data. Every number here is
+ * also in the table behind the chart (its 数据表 tab); the words come from
+ * the server, translated. Plain script, no build step. */
+(function () {
+  "use strict";
+
+  var source = document.getElementById("dashboard-data");
+  if (!source || typeof echarts === "undefined") {
+    return;
+  }
+  var data = JSON.parse(source.textContent);
+
+  var COLORS = {
+    verified: "#198754",
+    verified_light: "#75b798",
+    completed: "#0dcaf0",
+    in_progress: "#0d6efd",
+    not_started: "#adb5bd",
+    overdue: "#dc3545",
+    pending: "#ffc107",
+    lead_open: "#fd7e14",
+    responsible_open: "#ffda6a",
+    due: "#6c757d",
+  };
+  var FONT = 'system-ui, -apple-system, "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif';
+  var charts = [];
+
+  function draw(name, height, option, onClick) {
+    var element = document.querySelector('[data-chart="' + name + '"]');
+    if (!element) {
+      return;
+    }
+    element.style.height = height + "px";
+    var chart = echarts.init(element, null, { renderer: "canvas" });
+    option.textStyle = { fontFamily: FONT };
+    option.aria = { enabled: true };
+    option.animation = false;
+    chart.setOption(option);
+    if (onClick) {
+      chart.on("click", onClick);
+      chart.getZr().setCursorStyle("pointer");
+    }
+    charts.push(chart);
+  }
+
+  // A click on a category or a unit narrows the whole page to it.
+  function filterBy(name, value) {
+    var url = new URL(window.location.href);
+    url.searchParams.set(name, value);
+    window.location.assign(url.toString());
+  }
+
+  function colored(series, extra) {
+    return series.map(function (item) {
+      return Object.assign(
+        { name: item.name, data: item.data, itemStyle: { color: COLORS[item.key] } },
+        extra || {},
+        item.stack ? { stack: item.stack } : {}
+      );
+    });
+  }
+
+  function horizontalBars(names, series, stackAll) {
+    return {
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      legend: { top: 0 },
+      grid: { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
+      xAxis: { type: "value", minInterval: 1 },
+      yAxis: {
+        type: "category",
+        data: names,
+        inverse: true,
+        axisLabel: { width: 150, overflow: "truncate" },
+      },
+      series: colored(series, Object.assign({ type: "bar", barMaxWidth: 18 }, stackAll ? { stack: "all" } : {})),
+    };
+  }
+
+  var categories = data.categories;
+  draw(
+    "categories",
+    70 + 30 * categories.names.length,
+    horizontalBars(categories.names, categories.series, true),
+    function (event) {
+      filterBy("category", categories.names[event.dataIndex]);
+    }
+  );
+
+  var trend = data.trend;
+  draw("trend", 300, {
+    tooltip: { trigger: "axis" },
+    legend: { top: 0 },
+    grid: { left: 8, right: 24, top: 36, bottom: 8, containLabel: true },
+    xAxis: { type: "category", data: trend.days, boundaryGap: false },
+    yAxis: { type: "value", minInterval: 1 },
+    series: colored(trend.series, { type: "line", symbolSize: 6 }).map(function (line, index) {
+      if (index === 0) {
+        line.lineStyle = { type: "dashed" };
+      }
+      return line;
+    }),
+  });
+
+  var months = data.months;
+  draw("months", 300, {
+    tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+    legend: { top: 0 },
+    grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
+    xAxis: { type: "category", data: months.names },
+    yAxis: { type: "value", minInterval: 1 },
+    series: colored(months.series, { type: "bar", stack: "all", barMaxWidth: 36 }),
+  });
+
+  var cal = data.calendar;
+  var most = cal.data.reduce(function (max, day) {
+    return Math.max(max, day[1]);
+  }, 1);
+  var years = Array.isArray(cal.range) ? 1 + Number(cal.range[1].slice(0, 4)) - Number(cal.range[0].slice(0, 4)) : 1;
+  draw("calendar", 60 + 150 * years, {
+    tooltip: {
+      formatter: function (item) {
+        var day = item.data;
+        var parts = day[0].split("-");
+        return (
+          Number(parts[0]) + "年" + Number(parts[1]) + "月" + Number(parts[2]) + "日<br>" +
+          cal.words.due + " " + day[1] + " · " + cal.words.verified + " " + day[2] + " · " +
+          cal.words.overdue + " " + day[3]
+        );
+      },
+    },
+    visualMap: {
+      min: 0,
+      max: most,
+      calculable: false,
+      orient: "horizontal",
+      left: "center",
+      bottom: 0,
+      text: [String(most), "0"],
+      inRange: { color: ["#e7f1ff", "#0a58ca"] },
+    },
+    calendar: {
+      range: cal.range,
+      top: 30,
+      left: 30,
+      right: 10,
+      cellSize: ["auto", 16],
+      yearLabel: { show: years > 1 },
+      dayLabel: { nameMap: "ZH", firstDay: 1 },
+      monthLabel: { nameMap: "ZH" },
+      itemStyle: { borderColor: "#fff" },
+    },
+    series: [{ type: "heatmap", coordinateSystem: "calendar", name: cal.label, data: cal.data }],
+  });
+
+  var ranking = data.ranking;
+  draw(
+    "ranking",
+    50 + 26 * Math.max(ranking.names.length, 1),
+    {
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: function (v) { return v + "%"; } },
+      grid: { left: 8, right: 48, top: 8, bottom: 8, containLabel: true },
+      xAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
+      yAxis: { type: "category", data: ranking.names, inverse: true, axisLabel: { width: 150, overflow: "truncate" } },
+      series: [
+        {
+          type: "bar",
+          name: ranking.label,
+          data: ranking.values,
+          barMaxWidth: 16,
+          itemStyle: { color: COLORS.verified },
+          label: { show: true, position: "right", formatter: "{c}%" },
+        },
+      ],
+    },
+    function (event) {
+      filterBy("unit", ranking.ids[event.dataIndex]);
+    }
+  );
+
+  var units = data.units;
+  draw(
+    "units",
+    70 + 34 * units.names.length,
+    horizontalBars(units.names, units.series, false),
+    function (event) {
+      filterBy("unit", units.ids[event.dataIndex]);
+    }
+  );
+
+  var resize = function () {
+    charts.forEach(function (chart) {
+      chart.resize();
+    });
+  };
+  window.addEventListener("resize", resize);
+  // A chart drawn while its tab was hidden has no size: redraw when shown.
+  document.addEventListener("shown.bs.tab", resize);
+})();

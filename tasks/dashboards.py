@@ -1,0 +1,538 @@
+"""Reads for the dashboards (进展总览) of the reform office and the leaders.
+
+Every figure comes out of the database from a handful of aggregate queries
+(GROUP BY unit and role, by category, by due date, and one windowed query over
+the task history for the trend), so a page costs the same number of queries
+for 50 tasks as for 50,000, and no Python loop ever walks the tasks: Python
+only adds up the grouped rows (units, categories, days) and shapes them for
+the charts.
+
+The words, defined once here and in docs/dashboards.md:
+
+- **state as of a day**: the task as it stood at the end of that day
+  (Asia/Shanghai). For today it is the task table itself; for an earlier day
+  it is, for each task, the newest django-simple-history row written before
+  the next midnight (every report and review writes one, see
+  tasks.services._claim). Tasks not yet created then, or inactive then, are
+  not counted.
+- **overdue (已逾期)** as of D: due before D and not verified then — the rule
+  of Task.is_overdue, so a task due on D itself is not overdue on D.
+- **on time (按期完成)**: verified, and the completed report the verification
+  accepted — the last progress report filed before the verifying review — was
+  filed on or before the due date (its Asia/Shanghai date). The unit is not
+  blamed for the time the office takes to verify.
+- **on-time rate (按期完成率)** = on time ÷ assessable, where assessable
+  (应完成) = tasks whose due date has passed (due before D) plus tasks
+  already verified before their due date (those are on time by definition),
+  so finishing early counts and the rate never exceeds 100%.
+"""
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field, fields
+from fractions import Fraction
+
+from django.db import connection
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import Lead
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from departments.models import Unit
+from indicators.models import Indicator, Plan
+
+from .models import ProgressReport, Review, Task, TaskQuerySet, site_timezone
+
+Status = Task.Status
+# The overdue list shows the longest overdue first, at most this many; the
+# total is always shown.
+OVERDUE_LIST_LIMIT = 100
+
+
+class StatusFilter:
+    """The status filter of the overview: the four buckets of the totals, the
+    returned tasks inside 推进中, and overdue."""
+
+    VERIFIED = Status.VERIFIED.value
+    COMPLETED = Status.COMPLETED.value
+    IN_PROGRESS = Status.IN_PROGRESS.value
+    RETURNED = Status.RETURNED.value
+    NOT_STARTED = Status.NOT_STARTED.value
+    OVERDUE = "overdue"
+
+    CHOICES = [
+        (VERIFIED, gettext_lazy("已办结")),
+        (COMPLETED, gettext_lazy("已完成待核实")),
+        (IN_PROGRESS, gettext_lazy("推进中（含退回）")),
+        (RETURNED, gettext_lazy("其中：退回")),
+        (NOT_STARTED, gettext_lazy("未启动")),
+        (OVERDUE, gettext_lazy("已逾期")),
+    ]
+
+    @classmethod
+    def condition(cls, status: str, *, as_of: dt.date) -> Q:
+        if status == cls.OVERDUE:
+            return TaskQuerySet.overdue_q(as_of)
+        if status == cls.IN_PROGRESS:
+            return Q(status__in=[Status.IN_PROGRESS, Status.RETURNED])
+        if status in Status.values:
+            return Q(status=status)
+        return Q()
+
+
+def day_end(day: dt.date) -> dt.datetime:
+    """The first instant after `day`, in the site's time zone."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=site_timezone())
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the overview shows: one plan, as of one day, optionally narrowed
+    to a category, a unit and a status."""
+
+    plan: Plan
+    as_of: dt.date
+    today: dt.date
+    category: str = ""
+    unit_id: int | None = None
+    status: str = ""
+
+    @property
+    def is_current(self) -> bool:
+        return self.as_of >= self.today
+
+
+def task_states(*, plan: Plan, as_of: dt.date, today: dt.date) -> QuerySet:
+    """The plan's active tasks as they stood at the end of `as_of`: rows with
+    the task's id, unit, indicator, role, status and due date. Today's state
+    is the task table; an earlier day's comes from the task history."""
+    if as_of >= today:
+        return Task.objects.filter(indicator__plan=plan, is_active=True)
+    history = Task.history.model._default_manager
+    latest = (
+        history.filter(indicator__plan=plan, history_date__lt=day_end(as_of))
+        .order_by("id", "-history_date", "-history_id")
+        .distinct("id")
+        .values("history_id")
+    )
+    return history.filter(history_id__in=latest, is_active=True).exclude(history_type="-")
+
+
+def scoped_states(scope: Scope) -> QuerySet:
+    states = task_states(plan=scope.plan, as_of=scope.as_of, today=scope.today)
+    if scope.category:
+        states = states.filter(indicator__category=scope.category)
+    if scope.unit_id:
+        states = states.filter(unit_id=scope.unit_id)
+    return states.filter(StatusFilter.condition(scope.status, as_of=scope.as_of))
+
+
+def on_time_q() -> Q:
+    """Verified, with no progress report filed after the due date and before
+    the verification — so the report the verification accepted (the last one
+    before it) was on time. Works on tasks and on task history rows alike."""
+    verified_at = Review.objects.filter(
+        task_id=OuterRef("task_id"), decision=Review.Decision.VERIFIED
+    ).order_by("created_at", "pk")
+    late_report = ProgressReport.objects.filter(
+        task_id=OuterRef("id"),
+        created_at__date__gt=OuterRef("due_date"),
+        created_at__lt=Subquery(verified_at.values("created_at")[:1]),
+    )
+    return Q(status=Status.VERIFIED) & ~Exists(late_report)
+
+
+def _counts(as_of: dt.date) -> dict:
+    return {
+        "total": Count("id"),
+        "verified": Count("id", filter=Q(status=Status.VERIFIED)),
+        "completed": Count("id", filter=Q(status=Status.COMPLETED)),
+        "in_progress": Count("id", filter=Q(status__in=[Status.IN_PROGRESS, Status.RETURNED])),
+        "returned": Count("id", filter=Q(status=Status.RETURNED)),
+        "not_started": Count("id", filter=Q(status=Status.NOT_STARTED)),
+        "overdue": Count("id", filter=TaskQuerySet.overdue_q(as_of)),
+        "assessable": Count("id", filter=Q(due_date__lt=as_of) | Q(status=Status.VERIFIED)),
+        "on_time": Count("id", filter=on_time_q()),
+    }
+
+
+@dataclass
+class Figures:
+    """Counts over a set of tasks. in_progress includes returned."""
+
+    total: int = 0
+    verified: int = 0
+    completed: int = 0
+    in_progress: int = 0
+    returned: int = 0
+    not_started: int = 0
+    overdue: int = 0
+    assessable: int = 0
+    on_time: int = 0
+
+    @classmethod
+    def of(cls, row: dict) -> "Figures":
+        return cls(**{f.name: row.get(f.name, 0) for f in fields(cls)})
+
+    def __add__(self, other: "Figures") -> "Figures":
+        return Figures(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+
+    @property
+    def open(self) -> int:
+        """Not verified."""
+        return self.total - self.verified
+
+    @property
+    def pending(self) -> int:
+        """Not verified and not overdue (not yet due)."""
+        return self.total - self.verified - self.overdue
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Percent, or None when nothing is assessable yet."""
+        return round(100 * self.on_time / self.assessable, 1) if self.assessable else None
+
+    @property
+    def verified_percent(self) -> float | None:
+        return round(100 * self.verified / self.total, 1) if self.total else None
+
+
+@dataclass
+class UnitRow:
+    unit_id: int
+    name: str
+    lead: Figures = field(default_factory=Figures)
+    responsible: Figures = field(default_factory=Figures)
+    rank: int | None = None
+
+    @property
+    def all(self) -> Figures:
+        return self.lead + self.responsible
+
+
+@dataclass
+class CategoryRow:
+    name: str
+    figures: Figures
+
+
+@dataclass
+class DueRow:
+    """Tasks due on one day, or in one month (`day` is then the 1st)."""
+
+    day: dt.date
+    figures: Figures
+
+
+@dataclass
+class TrendPoint:
+    day: dt.date
+    due: int  # due on or before the day
+    completed: int  # reported completed or verified
+    verified: int
+
+
+@dataclass
+class Overview:
+    scope: Scope
+    totals: Figures
+    categories: list[CategoryRow]
+    units: list[UnitRow]  # ranked by on-time rate
+    months: list[DueRow]
+    days: list[DueRow]
+    overdue: list  # task (or task history) rows, with days_late
+    trend: list[TrendPoint]
+
+    @property
+    def units_by_name(self) -> list[UnitRow]:
+        return sorted(self.units, key=lambda row: row.name)
+
+
+def plan_categories(*, plan: Plan) -> list[str]:
+    """The plan's categories (指标名称), in annex order."""
+    rows = (
+        Indicator.objects.filter(plan=plan)
+        .values("category")
+        .annotate(first=Min("position"))
+        .order_by("first", "category")
+    )
+    return [row["category"] for row in rows]
+
+
+def plan_units(*, plan: Plan) -> list[Unit]:
+    """The units with a task in the plan, by name."""
+    return list(
+        Unit.objects.filter(pk__in=Task.objects.filter(indicator__plan=plan).values("unit_id"))
+        .only("pk", "name")
+        .order_by("name")
+    )
+
+
+def units_figures(states: QuerySet, as_of: dt.date) -> list[UnitRow]:
+    """Figures per unit, lead and responsible apart, ranked by on-time rate."""
+    rows = states.values("unit_id", "unit__name", "role").annotate(**_counts(as_of)).order_by()
+    units: dict[int, UnitRow] = {}
+    for row in rows:
+        unit = units.setdefault(row["unit_id"], UnitRow(row["unit_id"], row["unit__name"]))
+        setattr(unit, "lead" if row["role"] == Task.Role.LEAD else "responsible", Figures.of(row))
+    return rank_units(list(units.values()))
+
+
+def rank_units(units: list[UnitRow]) -> list[UnitRow]:
+    """Best on-time rate first (equal rates share a rank; among them more
+    tasks assessed, then the name, come first). Units with nothing
+    assessable yet come last, unranked, by name."""
+
+    def rate(unit: UnitRow) -> Fraction:
+        return Fraction(unit.all.on_time, unit.all.assessable)
+
+    ranked = sorted(
+        (u for u in units if u.all.assessable), key=lambda u: (-rate(u), -u.all.assessable, u.name)
+    )
+    previous, rank = None, 0
+    for position, unit in enumerate(ranked, start=1):
+        if rate(unit) != previous:
+            rank, previous = position, rate(unit)
+        unit.rank = rank
+    return ranked + sorted((u for u in units if not u.all.assessable), key=lambda u: u.name)
+
+
+def _by_category(states: QuerySet, as_of: dt.date) -> list[CategoryRow]:
+    rows = (
+        states.values("indicator__category")
+        .annotate(**_counts(as_of), first=Min("indicator__position"))
+        .order_by("first", "indicator__category")
+    )
+    return [CategoryRow(row["indicator__category"], Figures.of(row)) for row in rows]
+
+
+def _by_due_date(states: QuerySet, as_of: dt.date) -> tuple[list[DueRow], list[DueRow]]:
+    """Tasks by due date (the calendar) and by due month."""
+    counts = {key: value for key, value in _counts(as_of).items() if key not in ("assessable", "on_time")}
+    rows = states.values("due_date").annotate(**counts).order_by("due_date")
+    days = [DueRow(row["due_date"], Figures.of(row)) for row in rows]
+    months: dict[dt.date, Figures] = {}
+    for row in days:
+        month = row.day.replace(day=1)
+        months[month] = months.get(month, Figures()) + row.figures
+    return [DueRow(month, figures) for month, figures in months.items()], days
+
+
+def _overdue_list(states: QuerySet, scope: Scope) -> list:
+    latest = ProgressReport.objects.filter(
+        task_id=OuterRef("id"), created_at__lt=day_end(scope.as_of)
+    ).order_by("-created_at", "-pk")
+    rows = list(
+        states.filter(TaskQuerySet.overdue_q(scope.as_of))
+        .select_related("indicator", "unit")
+        .annotate(
+            latest_reported_at=Subquery(latest.values("created_at")[:1]),
+            latest_percent=Subquery(latest.values("percent")[:1]),
+        )
+        .order_by("due_date", "indicator__position", "unit__name")[:OVERDUE_LIST_LIMIT]
+    )
+    for row in rows:
+        row.days_late = (scope.as_of - row.due_date).days
+    return rows
+
+
+def trend_days(*, year: int, as_of: dt.date) -> list[dt.date]:
+    """The ends of the plan year's months up to `as_of` (the last one cut to
+    `as_of`), and `as_of` itself when it lies after the plan year."""
+    days = []
+    for month in range(1, 13):
+        if dt.date(year, month, 1) > as_of:
+            break
+        days.append(min(dt.date(year, month, calendar.monthrange(year, month)[1]), as_of))
+    if as_of > dt.date(year, 12, 31):
+        days.append(as_of)
+    return days
+
+
+def completion_trend(*, scope: Scope) -> list[TrendPoint]:
+    """For each day of trend_days: how many of the (category- and unit-
+    filtered) tasks were due by then, reported completed (or verified) and
+    verified, from the task history in one query. Each history row is the
+    task's state from its history_date until the next row's; a window
+    function finds that next row, and each day counts the rows in force at
+    its end. The status filter does not apply: it describes the state on one
+    day, the trend spans many."""
+    days = trend_days(year=scope.plan.year, as_of=scope.as_of)
+    if not days:
+        return []
+    cutoffs = [day_end(day) for day in days]
+    history = Task.history.model._default_manager.filter(
+        indicator__plan=scope.plan, history_date__lt=cutoffs[-1]
+    )
+    if scope.category:
+        history = history.filter(indicator__category=scope.category)
+    if scope.unit_id:
+        history = history.filter(unit_id=scope.unit_id)
+    rows = (
+        history.annotate(
+            valid_until=Window(
+                Lead("history_date"),
+                partition_by=[F("id")],
+                order_by=[F("history_date").asc(), F("history_id").asc()],
+            )
+        )
+        .values("status", "due_date", "is_active", "history_type", "history_date", "valid_until")
+        .order_by()
+    )
+    rows_sql, rows_params = rows.query.sql_with_params()
+    sql = f"""
+        SELECT c.day,
+               COUNT(*) FILTER (WHERE r.due_date <= c.day),
+               COUNT(*) FILTER (WHERE r.status IN (%s, %s)),
+               COUNT(*) FILTER (WHERE r.status = %s)
+        FROM unnest(%s::date[], %s::timestamptz[]) AS c(day, cutoff)
+        JOIN ({rows_sql}) AS r
+          ON r.history_date < c.cutoff AND (r.valid_until IS NULL OR r.valid_until >= c.cutoff)
+        WHERE r.is_active AND r.history_type <> '-'
+        GROUP BY c.day
+    """  # noqa: S608 - the only interpolation is the ORM's own parametrised SQL
+    params = [Status.COMPLETED, Status.VERIFIED, Status.VERIFIED, days, cutoffs, *rows_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = {day: (due, completed, verified) for day, due, completed, verified in cursor.fetchall()}
+    return [TrendPoint(day, *found.get(day, (0, 0, 0))) for day in days]
+
+
+def dashboard_overview(*, scope: Scope) -> Overview:
+    """Everything the overview shows, in five queries whatever the size of
+    the plan."""
+    states = scoped_states(scope)
+    units = units_figures(states, scope.as_of)
+    totals = sum((unit.all for unit in units), Figures())
+    months, days = _by_due_date(states, scope.as_of)
+    return Overview(
+        scope=scope,
+        totals=totals,
+        categories=_by_category(states, scope.as_of),
+        units=units,
+        months=months,
+        days=days,
+        overdue=_overdue_list(states, scope),
+        trend=completion_trend(scope=scope),
+    )
+
+
+# The charts: the same numbers as the tables, shaped for static/js/dashboard.js.
+
+
+def dashboard_charts(overview: Overview) -> dict:
+    """The data of every chart, with its labels (translated here, so the
+    script holds no words)."""
+    verified, completed, in_progress, not_started = (
+        _("已办结"),
+        _("已完成待核实"),
+        _("推进中"),
+        _("未启动"),
+    )
+    units = overview.units_by_name
+    ranked = [u for u in overview.units if u.rank is not None]
+    return {
+        "categories": {
+            "names": [row.name for row in overview.categories],
+            "series": [
+                {
+                    "name": verified,
+                    "key": "verified",
+                    "data": [r.figures.verified for r in overview.categories],
+                },
+                {
+                    "name": completed,
+                    "key": "completed",
+                    "data": [r.figures.completed for r in overview.categories],
+                },
+                {
+                    "name": in_progress,
+                    "key": "in_progress",
+                    "data": [r.figures.in_progress for r in overview.categories],
+                },
+                {
+                    "name": not_started,
+                    "key": "not_started",
+                    "data": [r.figures.not_started for r in overview.categories],
+                },
+            ],
+        },
+        "units": {
+            "names": [u.name for u in units],
+            "ids": [u.unit_id for u in units],
+            "series": [
+                {
+                    "name": _("牵头·已办结"),
+                    "stack": "lead",
+                    "key": "verified",
+                    "data": [u.lead.verified for u in units],
+                },
+                {
+                    "name": _("牵头·未办结"),
+                    "stack": "lead",
+                    "key": "lead_open",
+                    "data": [u.lead.open for u in units],
+                },
+                {
+                    "name": _("责任·已办结"),
+                    "stack": "responsible",
+                    "key": "verified_light",
+                    "data": [u.responsible.verified for u in units],
+                },
+                {
+                    "name": _("责任·未办结"),
+                    "stack": "responsible",
+                    "key": "responsible_open",
+                    "data": [u.responsible.open for u in units],
+                },
+            ],
+        },
+        "months": {
+            "names": [
+                _("%(year)d年%(month)d月") % {"year": r.day.year, "month": r.day.month}
+                for r in overview.months
+            ],
+            "series": [
+                {"name": verified, "key": "verified", "data": [r.figures.verified for r in overview.months]},
+                {"name": _("已逾期"), "key": "overdue", "data": [r.figures.overdue for r in overview.months]},
+                {"name": _("未到期"), "key": "pending", "data": [r.figures.pending for r in overview.months]},
+            ],
+        },
+        "calendar": {
+            "range": _calendar_range(overview),
+            "label": _("当日到期任务数"),
+            "data": [
+                [r.day.isoformat(), r.figures.total, r.figures.verified, r.figures.overdue]
+                for r in overview.days
+            ],
+            "words": {"due": _("到期"), "verified": _("已办结"), "overdue": _("已逾期")},
+        },
+        "ranking": {
+            "names": [u.name for u in ranked],
+            "ids": [u.unit_id for u in ranked],
+            "values": [u.all.on_time_rate for u in ranked],
+            "label": _("按期完成率（%）"),
+        },
+        "trend": {
+            "days": [f"{p.day.month}月{p.day.day}日" for p in overview.trend],
+            "series": [
+                {"name": _("应完成（已到截止日）"), "key": "due", "data": [p.due for p in overview.trend]},
+                {
+                    "name": _("已报完成（含已办结）"),
+                    "key": "completed",
+                    "data": [p.completed for p in overview.trend],
+                },
+                {"name": verified, "key": "verified", "data": [p.verified for p in overview.trend]},
+            ],
+        },
+    }
+
+
+def _calendar_range(overview: Overview) -> list[str] | str:
+    year = overview.scope.plan.year
+    if not overview.days:
+        return str(year)
+    first, last = overview.days[0].day, overview.days[-1].day
+    if first.year == last.year == year:
+        return str(year)
+    return [first.replace(day=1).isoformat(), last.isoformat()]

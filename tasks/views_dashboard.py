@@ -1,0 +1,165 @@
+"""The overview (进展总览) and the monthly report download, for the reform
+office and the leaders. Thin views: the filters are parsed by a form, the
+numbers come from tasks.dashboards, the workbook from tasks.monthly_report.
+Staff get 403 here, as on the other all-units page (tasks.views.overview)."""
+
+import datetime as dt
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from indicators.models import Plan
+
+from . import access
+from .dashboards import (
+    OVERDUE_LIST_LIMIT,
+    Scope,
+    StatusFilter,
+    dashboard_charts,
+    dashboard_overview,
+    plan_categories,
+    plan_units,
+)
+from .monthly_report import monthly_report_workbook, report_filename
+from .selectors import current_plan
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class OverviewFilterForm(forms.Form):
+    """The overview's filters, from the query string. A value that does not
+    fit (an unknown unit, a date in the future) is reported and ignored."""
+
+    plan = forms.TypedChoiceField(label=gettext_lazy("年度"), coerce=int, required=False)
+    as_of = forms.DateField(
+        label=gettext_lazy("截至日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    category = forms.ChoiceField(label=gettext_lazy("指标名称"), required=False)
+    unit = forms.TypedChoiceField(label=gettext_lazy("单位"), coerce=int, required=False, empty_value=None)
+    status = forms.ChoiceField(
+        label=gettext_lazy("状态"),
+        required=False,
+        choices=[("", gettext_lazy("全部状态")), *StatusFilter.CHOICES],
+    )
+
+    def __init__(self, data, *, plans, plan, categories, units, today):
+        data = data.copy()
+        data.setdefault("plan", str(plan.year))  # the plan chosen by default shows as selected
+        super().__init__(data)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control" if field is self.fields["as_of"] else "form-select"
+        self.today = today
+        self.fields["plan"].choices = [(p.year, _("%(year)d年度") % {"year": p.year}) for p in plans]
+        self.fields["plan"].initial = plan.year
+        self.fields["as_of"].widget.attrs["max"] = today.isoformat()
+        self.fields["category"].choices = [("", _("全部类别")), *[(c, c) for c in categories]]
+        self.fields["unit"].choices = [("", _("全部单位")), *[(u.pk, u.name) for u in units]]
+
+    def clean_as_of(self):
+        as_of = self.cleaned_data["as_of"]
+        if as_of and as_of > self.today:
+            raise forms.ValidationError(_("截至日期不能晚于今天。"))
+        return as_of
+
+    def value(self, name: str, default=None):
+        if not self.is_valid() and name in self.errors:
+            return default
+        return self.cleaned_data.get(name) or default
+
+
+def _require_reader(user) -> None:
+    if not access.reads_all(user):
+        raise PermissionDenied(_("只有跑改办和区领导可以查看进展总览。"))
+
+
+def _scope(request) -> tuple[Scope | None, OverviewFilterForm | None, list[Plan]]:
+    today = timezone.localdate()
+    plans = list(Plan.objects.order_by("-year"))
+    plan = current_plan(plans, year=request.GET.get("plan"), on=today)
+    if plan is None:
+        return None, None, plans
+    form = OverviewFilterForm(
+        request.GET,
+        plans=plans,
+        plan=plan,
+        categories=plan_categories(plan=plan),
+        units=plan_units(plan=plan),
+        today=today,
+    )
+    scope = Scope(
+        plan=plan,
+        as_of=form.value("as_of", today),
+        today=today,
+        category=form.value("category", ""),
+        unit_id=form.value("unit"),
+        status=form.value("status", ""),
+    )
+    return scope, form, plans
+
+
+def _query(scope: Scope, **changes) -> str:
+    values = {
+        "plan": scope.plan.year,
+        "as_of": "" if scope.is_current else scope.as_of.isoformat(),
+        "category": scope.category,
+        "unit": scope.unit_id or "",
+        "status": scope.status,
+    }
+    values.update(changes)
+    query = QueryDict(mutable=True)
+    query.update({key: value for key, value in values.items() if value not in ("", None)})
+    return query.urlencode()
+
+
+@login_required
+def overview(request):
+    """进展总览: totals, on-time rate and the charts, as of any past day."""
+    _require_reader(request.user)
+    scope, form, plans = _scope(request)
+    if scope is None:
+        return render(request, "tasks/dashboard/overview.html", {"plans": plans, "scope": None})
+    data = dashboard_overview(scope=scope)
+    last_month_end = scope.as_of.replace(day=1) - dt.timedelta(days=1)
+    return render(
+        request,
+        "tasks/dashboard/overview.html",
+        {
+            "scope": scope,
+            "form": form,
+            "overview": data,
+            "charts": dashboard_charts(data),
+            "overdue_limit": OVERDUE_LIST_LIMIT,
+            "status_query": {key: _query(scope, status=key) for key, _label in StatusFilter.CHOICES},
+            "all_status_query": _query(scope, status=""),
+            "last_month_end": last_month_end,
+            "last_month_query": _query(scope, as_of=last_month_end.isoformat()),
+            "today_query": _query(scope, as_of=""),
+            "report_query": _query(scope, category="", unit="", status=""),
+        },
+    )
+
+
+@login_required
+def monthly_report(request):
+    """The 月度通报 workbook of the plan, as of the overview's day."""
+    _require_reader(request.user)
+    scope, _form, _plans = _scope(request)
+    if scope is None:
+        raise Http404(_("还没有任何年度计划。"))
+    data = monthly_report_workbook(plan=scope.plan, as_of=scope.as_of, today=scope.today)
+    return HttpResponse(
+        data,
+        content_type=XLSX,
+        headers={
+            "Content-Disposition": content_disposition_header(
+                True, report_filename(plan=scope.plan, as_of=scope.as_of)
+            )
+        },
+    )
