@@ -244,8 +244,9 @@ class Overview:
     trend: list[TrendPoint]
 
     @property
-    def units_by_name(self) -> list[UnitRow]:
-        return sorted(self.units, key=lambda row: row.name)
+    def units_by_size(self) -> list[UnitRow]:
+        """Most tasks first."""
+        return sorted(self.units, key=lambda row: (-row.all.total, row.name))
 
 
 def plan_categories(*, plan: Plan) -> list[str]:
@@ -306,16 +307,19 @@ def _by_category(states: QuerySet, as_of: dt.date) -> list[CategoryRow]:
     return [CategoryRow(row["indicator__category"], Figures.of(row)) for row in rows]
 
 
-def _by_due_date(states: QuerySet, as_of: dt.date) -> tuple[list[DueRow], list[DueRow]]:
-    """Tasks by due date (the calendar) and by due month."""
-    counts = {key: value for key, value in _counts(as_of).items() if key not in ("assessable", "on_time")}
+def _by_due_date(states: QuerySet, scope: Scope) -> tuple[list[DueRow], list[DueRow]]:
+    """Tasks by due date (the calendar) and by due month: every month of the
+    plan year, and any other month in which something is due."""
+    counts = {
+        key: value for key, value in _counts(scope.as_of).items() if key not in ("assessable", "on_time")
+    }
     rows = states.values("due_date").annotate(**counts).order_by("due_date")
     days = [DueRow(row["due_date"], Figures.of(row)) for row in rows]
-    months: dict[dt.date, Figures] = {}
+    months = {dt.date(scope.plan.year, month, 1): Figures() for month in range(1, 13)}
     for row in days:
         month = row.day.replace(day=1)
         months[month] = months.get(month, Figures()) + row.figures
-    return [DueRow(month, figures) for month, figures in months.items()], days
+    return [DueRow(month, months[month]) for month in sorted(months)], days
 
 
 def _overdue_list(states: QuerySet, scope: Scope) -> list:
@@ -404,7 +408,7 @@ def dashboard_overview(*, scope: Scope) -> Overview:
     states = scoped_states(scope)
     units = units_figures(states, scope.as_of)
     totals = sum((unit.all for unit in units), Figures())
-    months, days = _by_due_date(states, scope.as_of)
+    months, days = _by_due_date(states, scope)
     return Overview(
         scope=scope,
         totals=totals,
@@ -429,7 +433,7 @@ def dashboard_charts(overview: Overview) -> dict:
         _("推进中"),
         _("未启动"),
     )
-    units = overview.units_by_name
+    units = overview.units_by_size
     ranked = [u for u in overview.units if u.rank is not None]
     return {
         "categories": {
@@ -488,10 +492,7 @@ def dashboard_charts(overview: Overview) -> dict:
             ],
         },
         "months": {
-            "names": [
-                _("%(year)d年%(month)d月") % {"year": r.day.year, "month": r.day.month}
-                for r in overview.months
-            ],
+            "names": [_month_label(r.day, overview.scope.plan.year) for r in overview.months],
             "series": [
                 {"name": verified, "key": "verified", "data": [r.figures.verified for r in overview.months]},
                 {"name": _("已逾期"), "key": "overdue", "data": [r.figures.overdue for r in overview.months]},
@@ -526,6 +527,12 @@ def dashboard_charts(overview: Overview) -> dict:
             ],
         },
     }
+
+
+def _month_label(month: dt.date, year: int) -> str:
+    if month.year == year:
+        return _("%(month)d月") % {"month": month.month}
+    return _("%(year)d年%(month)d月") % {"year": month.year, "month": month.month}
 
 
 def _calendar_range(overview: Overview) -> list[str] | str:

@@ -50,7 +50,7 @@ def home(request):
     if user.is_superuser:
         return redirect("admin:index")
     if access.reads_all(user):
-        return redirect("tasks:overview")
+        return redirect("tasks:dashboard")
     return redirect("tasks:mine")
 
 

@@ -51,7 +51,9 @@ class OverviewFilterForm(forms.Form):
 
     def __init__(self, data, *, plans, plan, categories, units, today):
         data = data.copy()
-        data.setdefault("plan", str(plan.year))  # the plan chosen by default shows as selected
+        # The defaults show in the fields: the plan chosen, today.
+        data.setdefault("plan", str(plan.year))
+        data.setdefault("as_of", today.isoformat())
         super().__init__(data)
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-control" if field is self.fields["as_of"] else "form-select"

@@ -112,12 +112,11 @@
     series: colored(months.series, { type: "bar", stack: "all", barMaxWidth: 36 }),
   });
 
+  // The deadline calendar: each day coloured by how many tasks fall due on
+  // it, a red dot sized by how many of those are overdue.
   var cal = data.calendar;
-  var most = cal.data.reduce(function (max, day) {
-    return Math.max(max, day[1]);
-  }, 1);
   var years = Array.isArray(cal.range) ? 1 + Number(cal.range[1].slice(0, 4)) - Number(cal.range[0].slice(0, 4)) : 1;
-  draw("calendar", 60 + 150 * years, {
+  draw("calendar", 40 + 190 * years, {
     tooltip: {
       formatter: function (item) {
         var day = item.data;
@@ -130,27 +129,48 @@
       },
     },
     visualMap: {
-      min: 0,
-      max: most,
-      calculable: false,
+      type: "piecewise",
+      seriesIndex: 0,
+      dimension: 1,
       orient: "horizontal",
       left: "center",
       bottom: 0,
-      text: [String(most), "0"],
-      inRange: { color: ["#e7f1ff", "#0a58ca"] },
+      pieces: [
+        { min: 1, max: 5, label: "1–5" },
+        { min: 6, max: 20, label: "6–20" },
+        { min: 21, max: 50, label: "21–50" },
+        { min: 51, label: "≥ 51" },
+      ],
+      inRange: { color: ["#cfe2ff", "#6ea8fe", "#0d6efd", "#052c65"] },
     },
     calendar: {
       range: cal.range,
       top: 30,
-      left: 30,
-      right: 10,
-      cellSize: ["auto", 16],
+      left: 36,
+      right: 16,
+      bottom: 40,
+      cellSize: ["auto", 18],
       yearLabel: { show: years > 1 },
       dayLabel: { nameMap: "ZH", firstDay: 1 },
       monthLabel: { nameMap: "ZH" },
-      itemStyle: { borderColor: "#fff" },
+      itemStyle: { borderColor: "#fff", borderWidth: 2, color: "#f8f9fa" },
+      splitLine: { lineStyle: { color: "#adb5bd", width: 1 } },
     },
-    series: [{ type: "heatmap", coordinateSystem: "calendar", name: cal.label, data: cal.data }],
+    series: [
+      { type: "heatmap", coordinateSystem: "calendar", name: cal.label, data: cal.data },
+      {
+        type: "scatter",
+        coordinateSystem: "calendar",
+        name: cal.words.overdue,
+        data: cal.data.filter(function (day) {
+          return day[3] > 0;
+        }),
+        symbolSize: function (day) {
+          return Math.min(14, 5 + 2 * Math.sqrt(day[3]));
+        },
+        itemStyle: { color: COLORS.overdue },
+      },
+    ],
   });
 
   var ranking = data.ranking;

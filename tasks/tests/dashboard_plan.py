@@ -32,6 +32,7 @@ assessable 3, on time 2.
 """
 
 import datetime as dt
+import random
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -111,3 +112,47 @@ def build_small_plan(*, staff, office) -> Plan:
     with at(8, 12):
         report(task(FGJ, "B2"), staff, percent=30, progress=FORMULA_PROGRESS, problems=FORMULA_PROBLEMS)
     return plan
+
+
+def simulate_progress(
+    *, plan: Plan, staff, office, start: dt.datetime, end: dt.datetime, seed: int = 2019
+) -> int:
+    """A plausible few months of reports and reviews on every task of the
+    plan, through the services at pseudo-random times between start and end
+    (for the browser test and its screenshot). Returns the number of events."""
+    rng = random.Random(seed)
+    events = []
+    span = (end - start).total_seconds()
+    for pk, due in Task.objects.filter(indicator__plan=plan).order_by("pk").values_list("pk", "due_date"):
+        fate = rng.random()
+        if fate < 0.15:
+            continue  # never starts
+        first = start + dt.timedelta(seconds=rng.uniform(0, span / 2))
+        events.append((first, pk, "report", Task.Status.IN_PROGRESS, rng.randrange(10, 70, 5)))
+        if fate < 0.45:
+            continue  # still in progress
+        due_at = dt.datetime.combine(due, dt.time(17), tzinfo=SHANGHAI)
+        done = max(first + dt.timedelta(days=1), due_at + dt.timedelta(days=rng.randint(-25, 12)))
+        if done >= end:
+            continue
+        events.append((done, pk, "report", Task.Status.COMPLETED, 100))
+        checked = done + dt.timedelta(days=rng.randint(1, 6))
+        if fate > 0.6 and checked < end:
+            events.append((checked, pk, "review", Review.Decision.VERIFIED, None))
+    events.sort(key=lambda event: event[0])
+    problems = ["部门间数据接口尚未打通", "", "", "人员不足，进度偏慢", ""]
+    for when, pk, kind, value, percent in events:
+        with time_machine.travel(when, tick=False):
+            target = Task.objects.get(pk=pk)
+            if kind == "report":
+                report(
+                    target,
+                    staff,
+                    status=value,
+                    percent=percent,
+                    progress=f"已完成阶段工作的{percent}%，正按计划推进。",
+                    problems=rng.choice(problems),
+                )
+            else:
+                review(target, office, value)
+    return len(events)

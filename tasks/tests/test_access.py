@@ -49,8 +49,8 @@ CASES = [
             ANONYMOUS: LOGIN,
             STAFF: "tasks:mine",
             OTHER_STAFF: "tasks:mine",
-            OFFICE: "tasks:overview",
-            LEADER: "tasks:overview",
+            OFFICE: "tasks:dashboard",
+            LEADER: "tasks:dashboard",
         },
     ),
     (

@@ -166,11 +166,12 @@ def test_it_carries_a_report_from_the_unit_through_review(
     assert bszx.context.request.get(live_server.url + evidence_url).status == 404
     bszx.close()
 
-    # 4. The reform office lands on the overview, finds the task waiting
-    # for review and returns it with a reason.
+    # 4. The reform office lands on the dashboard, goes to the list of all
+    # tasks, finds the task waiting for review and returns it with a reason.
     pgb = Visitor(browser, live_server, shots)
     pgb.log_in("office", "pw-office")
-    assert pgb.page.url == live_server.url + reverse("tasks:overview")
+    assert pgb.page.url == live_server.url + reverse("tasks:dashboard")
+    pgb.page.get_by_role("link", name="全部任务", exact=True).click()
     pgb.page.get_by_role("link", name="待核实").click()
     assert pgb.page.locator("tbody tr").count() == 1
     pgb.shot("office-overview")
@@ -208,7 +209,8 @@ def test_it_carries_a_report_from_the_unit_through_review(
     # 7. A leader reads everything and is offered no form.
     ld = Visitor(browser, live_server, shots)
     ld.log_in("leader", "pw-leader")
-    assert ld.page.url == live_server.url + reverse("tasks:overview")
+    assert ld.page.url == live_server.url + reverse("tasks:dashboard")
+    ld.goto(reverse("tasks:overview"))
     ld.shot("leader-overview", full_page=False)
     ld.goto(task_url)
     assert ld.page.locator("form[action^='/tasks/']").count() == 0

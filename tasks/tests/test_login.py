@@ -24,8 +24,8 @@ def test_it_sends_the_anonymous_to_the_login_page(client, db):
     ("user_fixture", "password", "home"),
     [
         ("staff", "pw-sgj", "/tasks/"),
-        ("office", "pw-office", "/tasks/all/"),
-        ("leader", "pw-leader", "/tasks/all/"),
+        ("office", "pw-office", "/tasks/dashboard/"),
+        ("leader", "pw-leader", "/tasks/dashboard/"),
         ("admin_user", "pw-admin", "/admin/"),
     ],
 )
