@@ -11,5 +11,6 @@ urlpatterns = [
     path("<int:pk>/report/", views.report_create, name="report"),
     path("<int:pk>/review/", views.task_review, name="review"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
+    path("", include("tasks.urls_notices")),
     path("dashboard/", include("tasks.urls_dashboard")),
 ]

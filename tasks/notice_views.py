@@ -1,0 +1,91 @@
+"""Reminder pages: a unit's notices, the reform office's notice log and the
+manual reminder (催办) from a task page. Thin views over tasks.notices; the
+task comes from tasks.access.get_task_for_user."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from indicators.models import Plan
+
+from . import access, notices
+from .models import Reminder
+from .workdays import years_needing_calendar
+
+NOTICES_PAGE_SIZE = 50
+LOG_PAGE_SIZE = 100
+
+
+@login_required
+def notice_list(request):
+    """提醒: the notices sent to the user's units. Showing them marks them read."""
+    unit_ids = access.unit_ids(request.user)
+    if not unit_ids:
+        if access.is_reform_office(request.user):
+            return redirect("tasks:notice_log")
+        raise PermissionDenied(_("只有单位联络员会收到提醒。"))
+    now = timezone.now()
+    page = Paginator(notices.unit_notices(unit_ids=unit_ids, now=now), NOTICES_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    response = render(
+        request,
+        "tasks/notices.html",
+        {"page": page, "today": timezone.localdate(), "several_units": len(unit_ids) > 1},
+    )
+    notices.notices_mark_read(pks=[n.pk for n in page if n.read_at is None], now=now)
+    return response
+
+
+@login_required
+def notice_log(request):
+    """提醒记录: every notice, to whom, when, why and whether it went out."""
+    if not access.is_reform_office(request.user):
+        raise PermissionDenied(_("只有跑改办可以查看提醒记录。"))
+    now = timezone.now()
+    log = notices.notice_log(
+        now=now,
+        reason=request.GET.get("reason", ""),
+        status=request.GET.get("status", ""),
+        search=request.GET.get("q", ""),
+    )
+    today = timezone.localdate()
+    plan_years = Plan.objects.filter(year__gte=today.year).values_list("year", flat=True)
+    return render(
+        request,
+        "tasks/notice_log.html",
+        {
+            "log": log,
+            "page": Paginator(log.rows, LOG_PAGE_SIZE).get_page(request.GET.get("page")),
+            "now": now,
+            "reasons": Reminder.Reason.choices,
+            "statuses": list(notices.Status.LABELS.items()),
+            "missing_calendar_years": years_needing_calendar(today=today, plan_years=plan_years),
+        },
+    )
+
+
+@require_POST
+@login_required
+def task_remind(request, pk):
+    """催办: the reform office sends the task's unit a reminder now."""
+    task = access.get_task_for_user(request.user, pk)
+    if not access.is_reform_office(request.user):
+        raise PermissionDenied(_("只有跑改办可以催办。"))
+    if task.is_closed or not task.is_active:
+        messages.error(request, _("该任务已办结或已停用，无需催办。"))
+    else:
+        _notice, created = notices.reminder_create_manual(
+            task=task, user=request.user, note=request.POST.get("note", "")
+        )
+        if created:
+            messages.success(request, _("已向%(unit)s发出催办。") % {"unit": task.unit.name})
+        else:
+            messages.info(request, _("今天已催办过%(unit)s，不再重复发送。") % {"unit": task.unit.name})
+    return redirect(reverse("tasks:detail", args=[task.pk]) + "#remind")

@@ -1,0 +1,594 @@
+"""The reminder sweep: find what is due, record it once, deliver it once.
+
+A sweep, as of a moment in Asia/Shanghai, runs small steps. Each `find_*`
+step looks for one kind of due work, records a `Reminder` row per task for
+it in one transaction and returns how many it found:
+
+- `find_overdue` — past the due date and not verified: the first notice for
+  that due date (repeats are scheduled when a notice is sent, see `_mark_sent`);
+- `find_due_soon` — not done, due within the plan's N working days;
+- `find_report_missing` — still open with no progress report this month, from
+  the plan's report day D on;
+- `find_escalations` — overdue for more than 15 days: to the reform office.
+
+Then `deliver_unit` / `deliver_office` send one digest per unit (and one to
+the reform office for escalations) with every pending notice whose time has
+come: claim the rows with a conditional UPDATE, send, and mark them sent only
+once the mail server accepted; a failure releases the claim so the next
+attempt (a Celery retry or the next sweep) sends them.
+
+Nothing here knows about Celery: `tasks.jobs` and the `send_reminders`
+command call `sweep()` and the `deliver_*` functions. See docs/reminders.md."""
+
+import datetime as dt
+import fcntl
+import hashlib
+import logging
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
+from django.db import connection, transaction
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from departments.models import Unit
+from departments.roles import REFORM_OFFICE
+from indicators.models import Plan
+
+from .models import ProgressReport, Reminder, Task, site_timezone
+from .workdays import WorkdayCalendar
+
+logger = logging.getLogger(__name__)
+
+Reason = Reminder.Reason
+ESCALATE_AFTER_DAYS = 15  # overdue for more than this many days
+REPEAT_OVERDUE_DAYS = 7
+# Tasks a unit still has to work on (and so to report on every month).
+OPEN_STATUSES = [Task.Status.NOT_STARTED, Task.Status.IN_PROGRESS, Task.Status.RETURNED]
+# The order of the sections in a digest.
+DIGEST_ORDER = [Reason.MANUAL, Reason.OVERDUE, Reason.ESCALATION, Reason.DUE_SOON, Reason.REPORT_MISSING]
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment, site_timezone()).date()
+
+
+def start_of_day(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=site_timezone())
+
+
+# Finding due work. Each step runs in one transaction and returns how many
+# notices it recorded (0: nothing due). Rows that exist already are skipped by
+# the query and, should a concurrent sweep insert them first, by the unique
+# constraint (ON CONFLICT DO NOTHING).
+
+
+def _open_tasks() -> QuerySet:
+    # Matches the partial index task_open_due.
+    return Task.objects.filter(is_active=True).exclude(status=Task.Status.VERIFIED)
+
+
+def _noticed_for_due_date(reason: str) -> Exists:
+    """A notice of this reason exists for the task's current due date."""
+    return Exists(Reminder.objects.filter(task=OuterRef("pk"), reason=reason, due_date=OuterRef("due_date")))
+
+
+def _record(tasks: QuerySet, *, reason: str, period, now: dt.datetime) -> int:
+    rows = [
+        Reminder(
+            task_id=task_id,
+            unit_id=unit_id,
+            reason=reason,
+            period=period(due_date),
+            due_date=due_date,
+            remind_after=now,
+            created_at=now,
+        )
+        for task_id, unit_id, due_date in tasks.order_by("pk").values_list("pk", "unit_id", "due_date")
+    ]
+    Reminder.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    if rows:
+        logger.info("reminders: %d %s notice(s) as of %s", len(rows), reason, now.isoformat())
+    return len(rows)
+
+
+@transaction.atomic
+def find_overdue(*, now: dt.datetime, calendar: WorkdayCalendar | None = None) -> int:
+    """The first overdue notice for each task past its due date and not
+    verified (``2019-07-31#0``). It runs at month end whatever the day, since
+    every annex deadline is a month end."""
+    tasks = _open_tasks().filter(due_date__lt=local_date(now)).exclude(_noticed_for_due_date(Reason.OVERDUE))
+    return _record(tasks, reason=Reason.OVERDUE, period=lambda due: f"{due.isoformat()}#0", now=now)
+
+
+@transaction.atomic
+def find_due_soon(*, now: dt.datetime, calendar: WorkdayCalendar) -> int:
+    """Tasks not done whose due date is at most N working days away (N set per
+    plan), once per due date. A sweep that did not run on the day a task came
+    within N days sends it at the next run."""
+    today = local_date(now)
+    found = 0
+    for days in Plan.objects.order_by().values_list("due_soon_days", flat=True).distinct():
+        tasks = (
+            _open_tasks()
+            .filter(
+                indicator__plan__due_soon_days=days,
+                due_date__gte=today,
+                due_date__lte=calendar.horizon(today, days),
+            )
+            .exclude(status=Task.Status.COMPLETED)
+            .exclude(_noticed_for_due_date(Reason.DUE_SOON))
+        )
+        found += _record(tasks, reason=Reason.DUE_SOON, period=dt.date.isoformat, now=now)
+    return found
+
+
+@transaction.atomic
+def find_report_missing(*, now: dt.datetime, calendar: WorkdayCalendar | None = None) -> int:
+    """Tasks still open (ongoing 全年 items too) with no progress report since
+    the first of the month, once the plan's report day has come; once a month."""
+    today = local_date(now)
+    period = f"{today:%Y-%m}"
+    reported = ProgressReport.objects.filter(
+        task=OuterRef("pk"), created_at__gte=start_of_day(today.replace(day=1))
+    )
+    noticed = Reminder.objects.filter(task=OuterRef("pk"), reason=Reason.REPORT_MISSING, period=period)
+    tasks = (
+        Task.objects.filter(
+            is_active=True,
+            status__in=OPEN_STATUSES,
+            indicator__plan__year__lte=today.year,
+            indicator__plan__report_day__lte=today.day,
+        )
+        .exclude(Exists(reported))
+        .exclude(Exists(noticed))
+    )
+    return _record(tasks, reason=Reason.REPORT_MISSING, period=lambda due: period, now=now)
+
+
+@transaction.atomic
+def find_escalations(*, now: dt.datetime, calendar: WorkdayCalendar | None = None) -> int:
+    """Tasks overdue for more than 15 days, once per due date, for the reform
+    office's digest."""
+    cutoff = local_date(now) - dt.timedelta(days=ESCALATE_AFTER_DAYS)
+    tasks = _open_tasks().filter(due_date__lt=cutoff).exclude(_noticed_for_due_date(Reason.ESCALATION))
+    return _record(tasks, reason=Reason.ESCALATION, period=dt.date.isoformat, now=now)
+
+
+DAILY_STEPS = [
+    (Reason.OVERDUE, find_overdue),
+    (Reason.DUE_SOON, find_due_soon),
+    (Reason.REPORT_MISSING, find_report_missing),
+    (Reason.ESCALATION, find_escalations),
+]
+MONTH_END_STEPS = [(Reason.OVERDUE, find_overdue)]
+
+
+# Delivering: one digest per unit, one for the reform office.
+
+
+class DeliveryFailed(Exception):
+    """The mail server did not take the digest; its notices stay pending."""
+
+    def __init__(self, digest: "Digest", error: Exception):
+        super().__init__(f"{digest.label}: {type(error).__name__}: {error}")
+        self.digest = digest
+        self.error = error
+
+
+@dataclass
+class Digest:
+    unit: Unit | None  # None: the reform office's escalation digest
+    recipients: list[str]
+    reminders: list[Reminder]
+    sent: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.unit.name if self.unit else REFORM_OFFICE
+
+
+def _unique_addresses(addresses) -> list[str]:
+    seen, out = set(), []
+    for address in addresses:
+        address = (address or "").strip()
+        if address and address.lower() not in seen:
+            seen.add(address.lower())
+            out.append(address)
+    return out
+
+
+def unit_recipients(unit: Unit) -> list[str]:
+    """The unit's staff (active accounts with an e-mail) and its contact address."""
+    staff = (
+        get_user_model()
+        .objects.filter(memberships__unit=unit, is_active=True)
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
+    return _unique_addresses([*staff, unit.contact_email])
+
+
+def office_recipients() -> list[str]:
+    users = (
+        get_user_model()
+        .objects.filter(groups__name=REFORM_OFFICE, is_active=True)
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
+    return _unique_addresses(users)
+
+
+def units_with_pending(*, now: dt.datetime) -> list[int]:
+    """Units with notices waiting to go out (escalations excepted)."""
+    pending = Reminder.objects.pending(now=now).to_units().order_by("unit_id")
+    return list(pending.values_list("unit_id", flat=True).distinct())
+
+
+def office_has_pending(*, now: dt.datetime) -> bool:
+    return Reminder.objects.pending(now=now).filter(reason=Reason.ESCALATION).exists()
+
+
+def _void_reasons(reminders: list[Reminder], today: dt.date) -> dict[int, str]:
+    """Notices that no longer apply by the time they go out (the task was
+    verified, its due date moved, the report came in…): pk → why."""
+    month_reports = dict(
+        ProgressReport.objects.filter(
+            task_id__in={r.task_id for r in reminders if r.reason == Reason.REPORT_MISSING}
+        )
+        .values("task_id")
+        .annotate(latest=Max("created_at"))
+        .values_list("task_id", "latest")
+    )
+    reasons = {}
+    for reminder in reminders:
+        task = reminder.task
+        why = ""
+        if not task.is_active:
+            why = "任务已停用"
+        elif task.status == Task.Status.VERIFIED:
+            why = "任务已核实办结"
+        elif reminder.reason in (Reason.DUE_SOON, Reason.OVERDUE, Reason.ESCALATION):
+            if task.due_date != reminder.due_date:
+                why = "截止日期已调整"
+            elif reminder.reason == Reason.DUE_SOON and task.status == Task.Status.COMPLETED:
+                why = "单位已报完成"
+            elif reminder.reason == Reason.DUE_SOON and task.due_date < today:
+                why = "已过截止日期"
+        elif reminder.reason == Reason.REPORT_MISSING:
+            latest = month_reports.get(task.pk)
+            if reminder.period != f"{today:%Y-%m}":
+                why = "已过当月"
+            elif task.status not in OPEN_STATUSES:
+                why = "单位已报完成"
+            elif latest and local_date(latest) >= today.replace(day=1):
+                why = "本月已报送"
+        if why:
+            reasons[reminder.pk] = why
+    return reasons
+
+
+def _claim(reminders: list[Reminder]) -> list[Reminder]:
+    """Take the notices for this delivery: one conditional UPDATE marks those
+    that are unsent and unclaimed (or whose claim went stale, its worker having
+    died) with a fresh token; a concurrent delivery matches none of them."""
+    clock = timezone.now()
+    stale = clock - dt.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
+    token = uuid.uuid4()
+    Reminder.objects.filter(pk__in=[r.pk for r in reminders], sent_at=None, voided_at=None).filter(
+        Q(claimed_at=None) | Q(claimed_at__lt=stale)
+    ).update(claim_token=token, claimed_at=clock, attempts=F("attempts") + 1)
+    mine = set(Reminder.objects.filter(claim_token=token).values_list("pk", flat=True))
+    claimed = [r for r in reminders if r.pk in mine]
+    for reminder in claimed:
+        reminder.claim_token = token
+    return claimed
+
+
+def _next_overdue_period(period: str) -> str:
+    due, _, number = period.partition("#")
+    return f"{due}#{int(number or 0) + 1}"
+
+
+@transaction.atomic
+def _mark_sent(digest: Digest, *, token, now: dt.datetime) -> None:
+    """Sent: record it, and schedule each overdue notice's repeat seven days
+    on. The repeat is one row, due at one moment: however long the sweep does
+    not run after that, it goes out once."""
+    clock = timezone.now()
+    Reminder.objects.filter(claim_token=token).update(
+        sent_at=clock, recipients=", ".join(digest.recipients), last_error="", claim_token=None
+    )
+    repeat_at = start_of_day(local_date(now) + dt.timedelta(days=REPEAT_OVERDUE_DAYS))
+    repeats = [
+        Reminder(
+            task_id=r.task_id,
+            unit_id=r.unit_id,
+            reason=Reason.OVERDUE,
+            period=_next_overdue_period(r.period),
+            due_date=r.due_date,
+            remind_after=repeat_at,
+            created_at=clock,
+        )
+        for r in digest.reminders
+        if r.reason == Reason.OVERDUE
+    ]
+    Reminder.objects.bulk_create(repeats, batch_size=1000, ignore_conflicts=True)
+    for reminder in digest.reminders:
+        reminder.sent_at, reminder.recipients = clock, ", ".join(digest.recipients)
+    digest.sent = True
+
+
+def _release(token, error: Exception) -> None:
+    Reminder.objects.filter(claim_token=token).update(
+        claim_token=None, claimed_at=None, last_error=f"{type(error).__name__}: {error}"[:1000]
+    )
+
+
+def _deliver(
+    pending: QuerySet, *, now: dt.datetime, unit: Unit | None, recipients, send: bool
+) -> Digest | None:
+    today = local_date(now)
+    reminders = list(pending.select_related("task__indicator__plan", "task__unit", "sent_by").order_by("pk"))
+    void = _void_reasons(reminders, today)
+    if void:
+        by_reason = defaultdict(list)
+        for pk, why in void.items():
+            by_reason[why].append(pk)
+        for why, pks in by_reason.items():
+            Reminder.objects.filter(pk__in=pks, sent_at=None).update(
+                voided_at=timezone.now(), void_reason=why
+            )
+    reminders = _claim([r for r in reminders if r.pk not in void])
+    if not reminders:
+        return None
+    digest = Digest(unit=unit, recipients=list(recipients), reminders=reminders)
+    token = reminders[0].claim_token
+    if digest.recipients and send:
+        try:
+            digest_message(digest, now=now).send()
+        except Exception as error:
+            # Whatever went wrong, the notices must not stay claimed.
+            _release(token, error)
+            logger.warning("reminder digest to %s not sent: %s", digest.label, error)
+            raise DeliveryFailed(digest, error) from error
+    _mark_sent(digest, token=token, now=now)
+    logger.info(
+        "reminder digest to %s: %d notice(s), %s",
+        digest.label,
+        len(digest.reminders),
+        ", ".join(digest.recipients) if digest.recipients else "no e-mail address (portal only)",
+    )
+    return digest
+
+
+def deliver_unit(*, unit_id: int, now: dt.datetime, send: bool = True) -> Digest | None:
+    """Send the unit one digest of its pending notices; None when there are
+    none (or another delivery has them). Raises DeliveryFailed."""
+    unit = Unit.objects.get(pk=unit_id)
+    pending = Reminder.objects.pending(now=now).to_units().filter(unit=unit)
+    return _deliver(pending, now=now, unit=unit, recipients=unit_recipients(unit), send=send)
+
+
+def deliver_office(*, now: dt.datetime, send: bool = True) -> Digest | None:
+    """Send the reform office one digest of the pending escalations."""
+    pending = Reminder.objects.pending(now=now).filter(reason=Reason.ESCALATION)
+    return _deliver(pending, now=now, unit=None, recipients=office_recipients(), send=send)
+
+
+# The e-mail.
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _item(reminder: Reminder, today: dt.date) -> dict:
+    task, indicator = reminder.task, reminder.task.indicator
+    return {
+        "reminder": reminder,
+        "code": indicator.code,
+        "category": indicator.category,
+        "task_text": indicator.task_text,
+        "deadline_label": indicator.deadline_label,
+        "report_day": indicator.plan.report_day,
+        "due_date": task.due_date,
+        "unit": task.unit.name,
+        "status": task.get_status_display(),
+        "awaits_review": task.status == Task.Status.COMPLETED,
+        "days_late": (today - task.due_date).days,
+        "days_left": (task.due_date - today).days,
+        "url": _absolute(reverse("tasks:detail", args=[task.pk])),
+    }
+
+
+def digest_context(digest: Digest, *, now: dt.datetime) -> dict:
+    today = local_date(now)
+    by_reason = defaultdict(list)
+    for reminder in sorted(
+        digest.reminders, key=lambda r: (r.task.due_date, r.task.indicator.position, r.pk)
+    ):
+        by_reason[reminder.reason].append(_item(reminder, today))
+    sections = [
+        {"reason": reason, "label": Reason(reason).label, "items": by_reason[reason]}
+        for reason in DIGEST_ORDER
+        if by_reason[reason]
+    ]
+    return {
+        "unit": digest.unit,
+        "today": today,
+        "month": today.month,
+        "sections": sections,
+        "count": len(digest.reminders),
+        "site_url": settings.SITE_URL,
+        "notices_url": _absolute(reverse("tasks:notices" if digest.unit else "tasks:notice_log")),
+    }
+
+
+def digest_message(digest: Digest, *, now: dt.datetime) -> EmailMultiAlternatives:
+    name = "reminder_digest" if digest.unit else "escalation_digest"
+    context = digest_context(digest, now=now)
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"tasks/email/{name}_subject.txt", context).split())
+        text = render_to_string(f"tasks/email/{name}.txt", context)
+        html = render_to_string(f"tasks/email/{name}.html", context)
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, digest.recipients)
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+# The sweep.
+
+
+@dataclass
+class SweepResult:
+    as_of: dt.datetime
+    month_end: bool
+    dry_run: bool = False
+    skipped: str = ""
+    found: dict[str, int] = field(default_factory=dict)
+    digests: list[Digest] = field(default_factory=list)
+    failures: list[DeliveryFailed] = field(default_factory=list)
+    fallback_years: set[int] = field(default_factory=set)
+    seconds: float = 0.0
+
+    @property
+    def ran(self) -> bool:
+        return not self.skipped
+
+    def summary(self) -> dict:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "month_end": self.month_end,
+            "skipped": self.skipped,
+            "found": self.found,
+            "digests": len(self.digests),
+            "failures": [str(f) for f in self.failures],
+            "fallback_years": sorted(self.fallback_years),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _lock_name() -> str:
+    # Two deployments (or test runs) may share one Redis: name the database.
+    return f"xsreform:{settings.DATABASES['default']['NAME']}:reminder-sweep"
+
+
+@contextmanager
+def sweep_lock() -> Iterator[bool]:
+    """Held by the sweep while it runs; yields False when another sweep holds
+    it. Redis when REDIS_URL is set, else a PostgreSQL advisory lock, else (the
+    SQLite demo) a lock file. It keeps a second beat's duplicate trigger from
+    running alongside; the unique constraint keeps it harmless either way."""
+    name = _lock_name()
+    if settings.REDIS_URL:
+        import redis
+
+        lock = redis.Redis.from_url(settings.REDIS_URL).lock(
+            name, timeout=settings.REMINDER_SWEEP_LOCK_SECONDS, blocking=False
+        )
+        if not lock.acquire():
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            try:
+                lock.release()
+            except redis.exceptions.LockError:
+                logger.warning("reminder sweep lock expired before the sweep ended")
+    elif connection.vendor == "postgresql":
+        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+            held = cursor.fetchone()[0]
+        if not held:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+    else:
+        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        with open(settings.VAR_DIR / "reminder-sweep.lock", "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def deliver_all(*, now: dt.datetime, send: bool = True) -> tuple[list[Digest], list[DeliveryFailed]]:
+    """Every pending digest, in this process: the `send_reminders` command's
+    way (Celery fans out one job per digest instead, see tasks.jobs)."""
+    digests, failures = [], []
+    deliveries = [(deliver_unit, {"unit_id": unit_id}) for unit_id in units_with_pending(now=now)]
+    if office_has_pending(now=now):
+        deliveries.append((deliver_office, {}))
+    for deliver, kwargs in deliveries:
+        try:
+            digest = deliver(now=now, send=send, **kwargs)
+        except DeliveryFailed as failure:
+            failures.append(failure)
+        else:
+            if digest:
+                digests.append(digest)
+    return digests, failures
+
+
+def sweep(
+    *,
+    now: dt.datetime | None = None,
+    month_end: bool = False,
+    any_day: bool = False,
+    deliver: bool = True,
+    dry_run: bool = False,
+) -> SweepResult:
+    """Run the sweep as of `now`: the daily sweep (working days only, unless
+    `any_day`) or the month-end one (overdue notices only, any day). With
+    `deliver`, send the digests here too; with `dry_run`, do everything but
+    send and then roll it all back, so the result shows what would happen."""
+    now = now or timezone.now()
+    result = SweepResult(as_of=now, month_end=month_end, dry_run=dry_run)
+    started = time.perf_counter()
+    calendar = WorkdayCalendar.load()
+    if not (month_end or any_day or calendar.is_workday(local_date(now))):
+        result.skipped = "not a working day"
+    elif dry_run:
+        with transaction.atomic():
+            _run(result, calendar=calendar, deliver=deliver, send=False)
+            transaction.set_rollback(True)
+    else:
+        with sweep_lock() as held:
+            if held:
+                _run(result, calendar=calendar, deliver=deliver, send=True)
+            else:
+                result.skipped = "another sweep is running"
+    result.fallback_years = set(calendar.fallback_years)
+    result.seconds = time.perf_counter() - started
+    logger.info("reminder sweep: %s", result.summary())
+    return result
+
+
+def _run(result: SweepResult, *, calendar: WorkdayCalendar, deliver: bool, send: bool) -> None:
+    for reason, step in MONTH_END_STEPS if result.month_end else DAILY_STEPS:
+        result.found[str(reason)] = step(now=result.as_of, calendar=calendar)
+    if deliver:
+        result.digests, result.failures = deliver_all(now=result.as_of, send=send)

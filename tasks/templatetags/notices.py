@@ -1,0 +1,44 @@
+"""Template helpers for reminders: the navigation bar's unread count, the
+status of a notice, the last 催办 on a task."""
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+
+from tasks import access, notices
+
+register = template.Library()
+
+STATUS_STYLES = {
+    notices.Status.SENT: "text-bg-success",
+    notices.Status.PORTAL: "text-bg-secondary",
+    notices.Status.PENDING: "text-bg-warning",
+    notices.Status.FAILED: "text-bg-danger",
+    notices.Status.SCHEDULED: "text-bg-light border",
+    notices.Status.VOID: "text-bg-light border text-decoration-line-through",
+}
+
+
+@register.simple_tag(takes_context=True)
+def unread_notice_count(context) -> int:
+    """One COUNT for staff; nothing for users without a unit."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    return notices.unread_count(unit_ids=access.unit_ids(user), now=timezone.now())
+
+
+@register.simple_tag
+def notice_status(reminder, now=None) -> str:
+    status = reminder.status(now)
+    return format_html(
+        '<span class="badge {}">{}</span>',
+        STATUS_STYLES.get(status, "text-bg-light"),
+        notices.Status.LABELS[status],
+    )
+
+
+@register.simple_tag
+def last_manual_reminder(task):
+    return notices.last_manual_reminder(task)

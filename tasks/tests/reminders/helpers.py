@@ -1,0 +1,81 @@
+"""Helpers for the reminder tests: moments in Asia/Shanghai, a sweep at a
+frozen moment, units with contact addresses, a task made to measure, and
+mail backends that fail on purpose."""
+
+import datetime as dt
+import threading
+from smtplib import SMTPDataError
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.core.mail.backends.locmem import EmailBackend
+from django.db.models import F, Q
+
+from departments.models import Unit
+from indicators.models import Indicator, Plan
+from tasks import reminders
+from tasks.models import Reminder, Task
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(year, month, day, hour=8, minute=30) -> dt.datetime:
+    """A moment in Asia/Shanghai; by default the daily sweep's 08:30."""
+    return dt.datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def sweep_at(moment: dt.datetime, **kwargs) -> reminders.SweepResult:
+    with time_machine.travel(moment, tick=False):
+        return reminders.sweep(**kwargs)
+
+
+def contact_of(unit: Unit) -> str:
+    return f"unit-{unit.pk}@units.example.com"
+
+
+def unit_of_mail(message) -> Unit:
+    """The unit a digest went to, from its contact address."""
+    (address,) = [a for a in message.to if a.endswith("@units.example.com")]
+    return Unit.objects.get(pk=int(address.removeprefix("unit-").split("@")[0]))
+
+
+def make_task(
+    *, due: dt.date, unit: str = "区数管局", code: str = "1", label: str | None = None, **extra
+) -> Task:
+    """A task on an indicator of its own, in a plan for the due date's year."""
+    plan, _ = Plan.objects.get_or_create(year=due.year, defaults={"title": f"{due.year}年度计划"})
+    indicator = Indicator.objects.create(
+        plan=plan,
+        code=code,
+        category="测试指标",
+        task_text=f"测试任务 {code}",
+        deadline_label=label or f"{due.month}月底",
+        due_date=due,
+        ongoing=extra.pop("ongoing", False),
+    )
+    return Task.objects.create(
+        indicator=indicator, unit=Unit.objects.get(name=unit), role=Task.Role.LEAD, due_date=due, **extra
+    )
+
+
+def notices(**filters) -> list[tuple]:
+    """(task id, reason, period) of the notices recorded, less the overdue
+    repeats still waiting for their day."""
+    scheduled = Q(sent_at=None, remind_after__gt=F("created_at"))
+    return sorted(
+        Reminder.objects.filter(**filters).exclude(scheduled).values_list("task_id", "reason", "period")
+    )
+
+
+class FlakyBackend(EmailBackend):
+    """locmem, but the first `failures` sends are refused like a busy server."""
+
+    failures = 0
+    lock = threading.Lock()
+
+    def send_messages(self, messages):
+        with FlakyBackend.lock:
+            if FlakyBackend.failures > 0:
+                FlakyBackend.failures -= 1
+                raise SMTPDataError(451, b"4.3.0 try again later")
+        return super().send_messages(messages)

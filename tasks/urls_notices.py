@@ -1,0 +1,12 @@
+"""Reminder pages, in the tasks namespace (tasks:notices, tasks:notice_log,
+tasks:remind)."""
+
+from django.urls import path
+
+from . import notice_views
+
+urlpatterns = [
+    path("notices/", notice_views.notice_list, name="notices"),
+    path("notices/all/", notice_views.notice_log, name="notice_log"),
+    path("<int:pk>/remind/", notice_views.task_remind, name="remind"),
+]
