@@ -1,0 +1,180 @@
+"""The Celery jobs (run eagerly with `apply`, no broker), the beat schedule
+the migration creates, the retry budget and the `send_reminders` command."""
+
+import datetime as dt
+import logging
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django_celery_beat.models import PeriodicTask
+
+from tasks import jobs
+from tasks.models import Reminder
+from tests.test_settings import run_manage
+from xsreform.celery import app
+
+from .helpers import at, make_task, notices
+
+D = dt.date
+
+
+def test_it_schedules_the_daily_and_the_month_end_sweeps_in_shanghai_time(db):
+    tasks = {t.task + t.kwargs: t for t in PeriodicTask.objects.select_related("crontab")}
+    daily = tasks['tasks.jobs.reminders_sweep{"month_end": false}']
+    month_end = tasks['tasks.jobs.reminders_sweep{"month_end": true}']
+    assert (daily.crontab.minute, daily.crontab.hour, daily.crontab.day_of_month) == ("30", "8", "*")
+    assert (month_end.crontab.minute, month_end.crontab.hour, month_end.crontab.day_of_month) == (
+        "10",
+        "0",
+        "1",
+    )
+    assert str(daily.crontab.timezone) == str(month_end.crontab.timezone) == "Asia/Shanghai"
+    assert daily.enabled and month_end.enabled
+    assert "tasks.jobs.reminders_sweep" in app.tasks
+    assert app.conf.timezone == "Asia/Shanghai"
+
+
+def test_it_acknowledges_the_jobs_late(db):
+    for job in (jobs.reminders_sweep, jobs.reminders_deliver_unit, jobs.reminders_deliver_office):
+        assert job.acks_late
+
+
+def test_it_keeps_the_mail_retries_within_the_brokers_visibility_timeout():
+    waits = [settings.REMINDER_MAIL_RETRY_SECONDS * 2**n for n in range(settings.REMINDER_MAIL_RETRIES)]
+    assert waits == [60, 120, 240, 480]
+    if settings.REDIS_URL:
+        assert sum(waits) < settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] / 2
+
+
+def test_it_refuses_to_start_with_retries_longer_than_the_visibility_timeout(tmp_path):
+    result = run_manage(
+        "check",
+        DJANGO_DEBUG="1",
+        XSREFORM_VAR_DIR=str(tmp_path),
+        REDIS_URL="redis://127.0.0.1:6379/15",
+        REMINDER_MAIL_RETRY_SECONDS="600",
+    )
+    assert result.returncode != 0
+    assert "keep it under half the broker's visibility timeout" in result.stderr
+
+
+def test_it_queues_one_delivery_per_unit_and_one_for_the_office(
+    units, contacts, office, monkeypatch, django_capture_on_commit_callbacks
+):
+    make_task(due=D(2019, 6, 30), unit="区数管局", code="1")
+    make_task(due=D(2019, 6, 30), unit="区数管局", code="2")
+    make_task(due=D(2019, 6, 30), unit="区法院", code="3")
+    queued = []
+    monkeypatch.setattr(jobs.reminders_deliver_unit, "delay", lambda *a, **k: queued.append(("unit", a, k)))
+    monkeypatch.setattr(
+        jobs.reminders_deliver_office, "delay", lambda *a, **k: queued.append(("office", a, k))
+    )
+
+    with time_machine.travel(at(2019, 8, 1), tick=False), django_capture_on_commit_callbacks(execute=True):
+        summary = jobs.reminders_sweep.apply(kwargs={"month_end": False}).get()
+
+    assert summary["found"]["overdue"] == 3
+    as_of = at(2019, 8, 1).astimezone(dt.UTC).isoformat()
+    assert sorted(queued) == sorted(
+        [("unit", (unit_id,), {"as_of": as_of}) for unit_id in {r.unit_id for r in Reminder.objects.all()}]
+        + [("office", (), {"as_of": as_of})]
+    )
+    assert not Reminder.objects.filter(sent_at__isnull=False).exists()  # delivery is the jobs' work
+
+
+def test_it_does_nothing_on_a_day_off(units, contacts, monkeypatch):
+    make_task(due=D(2019, 6, 30))
+    monkeypatch.setattr(jobs, "queue_deliveries", lambda **k: pytest.fail("queued on a day off"))
+    with time_machine.travel(at(2019, 10, 2), tick=False):
+        assert jobs.reminders_sweep.apply().get()["skipped"] == "not a working day"
+    assert notices() == []
+
+
+def test_it_retries_a_refused_digest_with_growing_waits_and_sends_it_once(
+    units, contacts, flaky_mail, caplog
+):
+    task = make_task(due=D(2019, 7, 31))
+    with time_machine.travel(at(2019, 8, 1, 0, 10), tick=False):
+        jobs.reminders_sweep.apply(kwargs={"month_end": True})
+        flaky_mail.failures = 2
+        with caplog.at_level(logging.WARNING, logger="tasks.jobs"):
+            jobs.reminders_deliver_unit.apply(args=[task.unit_id])  # eager: retries run at once
+
+    assert len(mail.outbox) == 1
+    retries = [r.getMessage().split("; ")[1] for r in caplog.records if r.name == "tasks.jobs"]
+    assert retries == ["retry 1 in 60 s", "retry 2 in 120 s"]
+    reminder = Reminder.objects.get(period="2019-07-31#0")
+    assert (reminder.attempts, reminder.last_error) == (3, "")
+    assert reminder.sent_at is not None
+
+
+def test_it_gives_up_after_the_last_retry_and_leaves_the_notice_for_the_next_sweep(
+    units, contacts, flaky_mail, caplog
+):
+    task = make_task(due=D(2019, 7, 31))
+    with time_machine.travel(at(2019, 8, 1, 0, 10), tick=False):
+        jobs.reminders_sweep.apply(kwargs={"month_end": True})
+        flaky_mail.failures = settings.REMINDER_MAIL_RETRIES + 1
+        result = jobs.reminders_deliver_unit.apply(args=[task.unit_id])
+
+    assert result.successful()
+    assert "giving up until the next sweep" in caplog.text
+    reminder = Reminder.objects.get(period="2019-07-31#0")
+    assert (reminder.sent_at, reminder.claimed_at) == (None, None)
+    assert reminder.attempts == settings.REMINDER_MAIL_RETRIES + 1
+    assert mail.outbox == []
+
+
+# The command
+
+
+def test_it_runs_the_sweep_by_hand_as_of_a_date(units, contacts, capsys, mailoutbox):
+    make_task(due=D(2019, 7, 31))
+    with time_machine.travel(at(2026, 1, 5), tick=False):
+        call_command("send_reminders", "--as-of", "2019-08-01")
+    out = capsys.readouterr().out
+    assert "daily sweep as of 2019-08-01 08:30 (Asia/Shanghai)" in out
+    assert "new notices: overdue 1, due_soon 0, report_missing 0, escalation 0" in out
+    assert "sent to 区数管局 <unit-" in out
+    assert "overdue" in out and "2019-07-31" in out
+    assert "1 digest(s) sent, 0 failed" in out
+    assert len(mailoutbox) == 1
+
+
+def test_it_shows_what_a_dry_run_would_send_and_sends_nothing(units, contacts, capsys, mailoutbox):
+    make_task(due=D(2019, 7, 31))
+    call_command("send_reminders", "--as-of", "2019-08-01T00:10", "--month-end", "--dry-run")
+    out = capsys.readouterr().out
+    assert "month-end sweep as of 2019-08-01 00:10 (Asia/Shanghai) — dry run" in out
+    assert "would send to 区数管局" in out
+    assert mailoutbox == []
+    assert not Reminder.objects.exists()
+
+
+def test_it_says_when_a_day_is_off_and_runs_anyway_when_told(units, contacts, capsys):
+    make_task(due=D(2019, 7, 31))
+    call_command("send_reminders", "--as-of", "2019-10-01")
+    assert "skipped: not a working day" in capsys.readouterr().out
+    call_command("send_reminders", "--as-of", "2019-10-01", "--any-day")
+    assert "2 digest(s) sent" in capsys.readouterr().out  # the unit's, and the escalation
+
+
+def test_it_fails_loudly_when_a_digest_could_not_be_sent(units, contacts, flaky_mail, capsys):
+    make_task(due=D(2019, 7, 31))
+    flaky_mail.failures = 1
+    with pytest.raises(CommandError, match="1 digest"):
+        call_command("send_reminders", "--as-of", "2019-08-01")
+    assert "not sent (left for the next sweep): 区数管局: SMTPDataError" in capsys.readouterr().err
+
+
+def test_it_refuses_a_date_it_cannot_read(db):
+    with pytest.raises(CommandError, match="not a date"):
+        call_command("send_reminders", "--as-of", "1 August")
+
+
+def test_it_warns_about_a_year_without_a_holiday_calendar(units, contacts, capsys):
+    call_command("send_reminders", "--as-of", "2099-01-02")
+    assert "warning: no holiday calendar for 2099" in capsys.readouterr().err
