@@ -356,11 +356,15 @@ def trend_days(*, year: int, as_of: dt.date) -> list[dt.date]:
 def completion_trend(*, scope: Scope) -> list[TrendPoint]:
     """For each day of trend_days: how many of the (category- and unit-
     filtered) tasks were due by then, reported completed (or verified) and
-    verified, from the task history in one query. Each history row is the
-    task's state from its history_date until the next row's; a window
-    function finds that next row, and each day counts the rows in force at
-    its end. The status filter does not apply: it describes the state on one
-    day, the trend spans many."""
+    verified, from the task history in one query.
+
+    Each history row is the task's state from its history_date until the
+    next row's (a window function finds it). Instead of joining every row
+    with every day, the database puts each row's start, end and due date
+    into buckets of the days (width_bucket) and counts rows per bucket;
+    Python then adds the few hundred bucket counts to the days they cover.
+    The status filter does not apply: it describes the state on one day, the
+    trend spans many."""
     days = trend_days(year=scope.plan.year, as_of=scope.as_of)
     if not days:
         return []
@@ -384,22 +388,42 @@ def completion_trend(*, scope: Scope) -> list[TrendPoint]:
         .order_by()
     )
     rows_sql, rows_params = rows.query.sql_with_params()
+    # A row is in force at the end of day k when history_date < cutoff[k] <=
+    # valid_until: for k in [first, last), first = #cutoffs <= history_date,
+    # last = #cutoffs <= valid_until. It is due on day k when due_date <=
+    # days[k]: for k >= #days before due_date.
     sql = f"""
-        SELECT c.day,
-               COUNT(*) FILTER (WHERE r.due_date <= c.day),
-               COUNT(*) FILTER (WHERE r.status IN (%s, %s)),
-               COUNT(*) FILTER (WHERE r.status = %s)
-        FROM unnest(%s::date[], %s::timestamptz[]) AS c(day, cutoff)
-        JOIN ({rows_sql}) AS r
-          ON r.history_date < c.cutoff AND (r.valid_until IS NULL OR r.valid_until >= c.cutoff)
+        SELECT width_bucket(r.history_date, %s::timestamptz[]) AS first,
+               COALESCE(width_bucket(r.valid_until, %s::timestamptz[]), %s) AS last,
+               width_bucket(r.due_date - 1, %s::date[]) AS due_from,
+               r.status IN (%s, %s) AS completed,
+               r.status = %s AS verified,
+               COUNT(*)
+        FROM ({rows_sql}) AS r
         WHERE r.is_active AND r.history_type <> '-'
-        GROUP BY c.day
+        GROUP BY 1, 2, 3, 4, 5
     """  # noqa: S608 - the only interpolation is the ORM's own parametrised SQL
-    params = [Status.COMPLETED, Status.VERIFIED, Status.VERIFIED, days, cutoffs, *rows_params]
+    params = [
+        cutoffs,
+        cutoffs,
+        len(days),
+        days,
+        Status.COMPLETED,
+        Status.VERIFIED,
+        Status.VERIFIED,
+        *rows_params,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        found = {day: (due, completed, verified) for day, due, completed, verified in cursor.fetchall()}
-    return [TrendPoint(day, *found.get(day, (0, 0, 0))) for day in days]
+        buckets = cursor.fetchall()
+    points = [TrendPoint(day, 0, 0, 0) for day in days]
+    for first, last, due_from, completed, verified, count in buckets:
+        for point in points[first:last]:
+            point.completed += count if completed else 0
+            point.verified += count if verified else 0
+        for point in points[max(first, due_from) : last]:
+            point.due += count
+    return points
 
 
 def dashboard_overview(*, scope: Scope) -> Overview:
