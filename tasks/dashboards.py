@@ -31,6 +31,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass, field, fields
 from fractions import Fraction
+from functools import cached_property
 
 from django.db import connection
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Window
@@ -172,10 +173,10 @@ class Figures:
 
     @classmethod
     def of(cls, row: dict) -> "Figures":
-        return cls(**{f.name: row.get(f.name, 0) for f in fields(cls)})
+        return cls(*(row.get(name, 0) for name in FIGURES))
 
     def __add__(self, other: "Figures") -> "Figures":
-        return Figures(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+        return Figures(*(getattr(self, name) + getattr(other, name) for name in FIGURES))
 
     @property
     def open(self) -> int:
@@ -197,6 +198,9 @@ class Figures:
         return round(100 * self.verified / self.total, 1) if self.total else None
 
 
+FIGURES = [f.name for f in fields(Figures)]
+
+
 @dataclass
 class UnitRow:
     unit_id: int
@@ -205,8 +209,9 @@ class UnitRow:
     responsible: Figures = field(default_factory=Figures)
     rank: int | None = None
 
-    @property
+    @cached_property
     def all(self) -> Figures:
+        """Lead and responsible together (read once lead and responsible are set)."""
         return self.lead + self.responsible
 
 
@@ -233,6 +238,20 @@ class TrendPoint:
 
 
 @dataclass
+class OverdueRow:
+    id: int  # the task's
+    code: str
+    task_text: str
+    unit_name: str
+    role: str
+    status: str
+    due_date: dt.date
+    days_late: int
+    latest_percent: int | None
+    latest_reported_at: dt.datetime | None
+
+
+@dataclass
 class Overview:
     scope: Scope
     totals: Figures
@@ -240,7 +259,7 @@ class Overview:
     units: list[UnitRow]  # ranked by on-time rate
     months: list[DueRow]
     days: list[DueRow]
-    overdue: list  # task (or task history) rows, with days_late
+    overdue: list[OverdueRow]
     trend: list[TrendPoint]
 
     @property
@@ -322,22 +341,33 @@ def _by_due_date(states: QuerySet, scope: Scope) -> tuple[list[DueRow], list[Due
     return [DueRow(month, months[month]) for month in sorted(months)], days
 
 
-def _overdue_list(states: QuerySet, scope: Scope) -> list:
+def _overdue_list(states: QuerySet, scope: Scope) -> list[OverdueRow]:
     latest = ProgressReport.objects.filter(
         task_id=OuterRef("id"), created_at__lt=day_end(scope.as_of)
     ).order_by("-created_at", "-pk")
-    rows = list(
+    rows = (
         states.filter(TaskQuerySet.overdue_q(scope.as_of))
-        .select_related("indicator", "unit")
         .annotate(
             latest_reported_at=Subquery(latest.values("created_at")[:1]),
             latest_percent=Subquery(latest.values("percent")[:1]),
         )
-        .order_by("due_date", "indicator__position", "unit__name")[:OVERDUE_LIST_LIMIT]
+        .order_by("due_date", "indicator__position", "unit__name")
+        .values_list(
+            "id",
+            "indicator__code",
+            "indicator__task_text",
+            "unit__name",
+            "role",
+            "status",
+            "due_date",
+            "latest_percent",
+            "latest_reported_at",
+        )[:OVERDUE_LIST_LIMIT]
     )
-    for row in rows:
-        row.days_late = (scope.as_of - row.due_date).days
-    return rows
+    return [
+        OverdueRow(pk, code, text, unit, role, status, due, (scope.as_of - due).days, percent, reported)
+        for pk, code, text, unit, role, status, due, percent, reported in rows
+    ]
 
 
 def trend_days(*, year: int, as_of: dt.date) -> list[dt.date]:
@@ -424,6 +454,32 @@ def completion_trend(*, scope: Scope) -> list[TrendPoint]:
         for point in points[max(first, due_from) : last]:
             point.due += count
     return points
+
+
+def dashboard_version(*, plan: Plan) -> tuple:
+    """A fingerprint of everything the plan's overview is computed from, in
+    one cheap query: it changes when a task of the plan is reported on or
+    reviewed (updated_at, set by every status claim), created, deactivated,
+    given another role or due date, when one of the plan's indicators is
+    edited (its history), and when any unit is renamed (unit history).
+    views_dashboard keys its cache on it."""
+    tables = {
+        "task": Task._meta.db_table,
+        "indicator": Indicator._meta.db_table,
+        "indicator_history": Indicator.history.model._meta.db_table,
+        "unit_history": Unit.history.model._meta.db_table,
+    }
+    sql = """
+        SELECT MAX(t.updated_at), COUNT(*), COUNT(*) FILTER (WHERE t.is_active),
+               COUNT(*) FILTER (WHERE t.role = %s), SUM(t.due_date - DATE '2000-01-01'),
+               (SELECT MAX(history_id) FROM {indicator_history} WHERE plan_id = %s),
+               (SELECT MAX(history_id) FROM {unit_history})
+        FROM {task} t JOIN {indicator} i ON i.id = t.indicator_id
+        WHERE i.plan_id = %s
+    """.format(**tables)  # noqa: S608 - table names from the models
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Task.Role.LEAD, plan.pk, plan.pk])
+        return cursor.fetchone()
 
 
 def dashboard_overview(*, scope: Scope) -> Overview:

@@ -4,16 +4,20 @@ numbers come from tasks.dashboards, the workbook from tasks.monthly_report.
 Staff get 403 here, as on the other all-units page (tasks.views.overview)."""
 
 import datetime as dt
+import hashlib
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from indicators.models import Plan
 
@@ -24,12 +28,16 @@ from .dashboards import (
     StatusFilter,
     dashboard_charts,
     dashboard_overview,
+    dashboard_version,
     plan_categories,
     plan_units,
 )
 from .monthly_report import monthly_report_workbook, report_filename
 from .selectors import current_plan
 
+# How long a rendered overview may be served; every change to the plan's data
+# makes a new cache key anyway (_cache_key).
+CACHE_SECONDS = 600
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -81,12 +89,12 @@ def _require_reader(user) -> None:
         raise PermissionDenied(_("只有跑改办和区领导可以查看进展总览。"))
 
 
-def _scope(request) -> tuple[Scope | None, OverviewFilterForm | None, list[Plan]]:
-    today = timezone.localdate()
+def _plan(request, today: dt.date) -> tuple[Plan | None, list[Plan]]:
     plans = list(Plan.objects.order_by("-year"))
-    plan = current_plan(plans, year=request.GET.get("plan"), on=today)
-    if plan is None:
-        return None, None, plans
+    return current_plan(plans, year=request.GET.get("plan"), on=today), plans
+
+
+def _scope(request, *, plan: Plan, plans: list[Plan], today: dt.date) -> tuple[Scope, OverviewFilterForm]:
     form = OverviewFilterForm(
         request.GET,
         plans=plans,
@@ -103,7 +111,7 @@ def _scope(request) -> tuple[Scope | None, OverviewFilterForm | None, list[Plan]
         unit_id=form.value("unit"),
         status=form.value("status", ""),
     )
-    return scope, form, plans
+    return scope, form
 
 
 def _query(scope: Scope, **changes) -> str:
@@ -120,41 +128,68 @@ def _query(scope: Scope, **changes) -> str:
     return query.urlencode()
 
 
-@login_required
-def overview(request):
-    """进展总览: totals, on-time rate and the charts, as of any past day."""
-    _require_reader(request.user)
-    scope, form, plans = _scope(request)
-    if scope is None:
-        return render(request, "tasks/dashboard/overview.html", {"plans": plans, "scope": None})
+def _body(request, *, plan: Plan | None, plans: list[Plan], today: dt.date) -> str:
+    """The overview's content, rendered."""
+    if plan is None:
+        return render_to_string("tasks/dashboard/_overview_body.html", {"scope": None}, request)
+    scope, form = _scope(request, plan=plan, plans=plans, today=today)
     data = dashboard_overview(scope=scope)
     last_month_end = scope.as_of.replace(day=1) - dt.timedelta(days=1)
-    return render(
-        request,
-        "tasks/dashboard/overview.html",
-        {
-            "scope": scope,
-            "form": form,
-            "overview": data,
-            "charts": dashboard_charts(data),
-            "overdue_limit": OVERDUE_LIST_LIMIT,
-            "status_query": {key: _query(scope, status=key) for key, _label in StatusFilter.CHOICES},
-            "all_status_query": _query(scope, status=""),
-            "last_month_end": last_month_end,
-            "last_month_query": _query(scope, as_of=last_month_end.isoformat()),
-            "today_query": _query(scope, as_of=""),
-            "report_query": _query(scope, category="", unit="", status=""),
-        },
-    )
+    context = {
+        "scope": scope,
+        "form": form,
+        "overview": data,
+        "charts": dashboard_charts(data),
+        "overdue_limit": OVERDUE_LIST_LIMIT,
+        "status_query": {key: _query(scope, status=key) for key, _label in StatusFilter.CHOICES},
+        "all_status_query": _query(scope, status=""),
+        "last_month_end": last_month_end,
+        "last_month_query": _query(scope, as_of=last_month_end.isoformat()),
+        "today_query": _query(scope, as_of=""),
+        "report_query": _query(scope, category="", unit="", status=""),
+    }
+    return render_to_string("tasks/dashboard/_overview_body.html", context, request)
+
+
+def _cache_key(request, *, plan: Plan, today: dt.date) -> str:
+    """The page's content depends on the query string, the day, the language
+    and the plan's data, which dashboard_version fingerprints; a change to
+    any of them is a new key, so nothing is ever served stale (the timeout
+    only bounds what an edit outside the portal, e.g. raw SQL, could leave)."""
+    query = sorted((key, value) for key, values in request.GET.lists() for value in values)
+    version = dashboard_version(plan=plan)
+    raw = repr((plan.pk, today.isoformat(), get_language(), version, query))
+    return "xsreform:dashboard:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+@login_required
+def overview(request):
+    """进展总览: totals, on-time rate and the charts, as of any past day.
+
+    The content is cached per query string and plan version (see
+    _cache_key): the office and the leaders read it far more often than a
+    plan's tasks change, and a cached page costs two small queries."""
+    _require_reader(request.user)
+    today = timezone.localdate()
+    plan, plans = _plan(request, today)
+    key = _cache_key(request, plan=plan, today=today) if plan else None
+    body = cache.get(key) if key else None
+    if body is None:
+        body = _body(request, plan=plan, plans=plans, today=today)
+        if key:
+            cache.set(key, body, CACHE_SECONDS)
+    return render(request, "tasks/dashboard/overview.html", {"body": mark_safe(body)})  # noqa: S308 - rendered above
 
 
 @login_required
 def monthly_report(request):
     """The 月度通报 workbook of the plan, as of the overview's day."""
     _require_reader(request.user)
-    scope, _form, _plans = _scope(request)
-    if scope is None:
+    today = timezone.localdate()
+    plan, plans = _plan(request, today)
+    if plan is None:
         raise Http404(_("还没有任何年度计划。"))
+    scope, _form = _scope(request, plan=plan, plans=plans, today=today)
     data = monthly_report_workbook(plan=scope.plan, as_of=scope.as_of, today=scope.today)
     return HttpResponse(
         data,

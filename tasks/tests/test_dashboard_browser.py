@@ -95,6 +95,6 @@ def test_it_draws_the_overview_and_leads_from_an_overdue_row_to_its_task(
         first_row.get_by_role("link").click()
         page.wait_for_load_state()
         assert page.url == live_server.url + reverse("tasks:detail", args=[longest_overdue.id])
-        assert page.get_by_text(longest_overdue.unit.name).first.is_visible()
+        assert page.get_by_text(longest_overdue.unit_name).first.is_visible()
         assert problems == []
         pgb.close()
