@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from functools import cached_property
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Lead
@@ -48,6 +49,8 @@ Status = Task.Status
 # The overdue list shows the longest overdue first, at most this many; the
 # total is always shown.
 OVERDUE_LIST_LIMIT = 100
+# A past day's trend point never changes; a day's worth of caching is plenty.
+TREND_CACHE_SECONDS = 24 * 3600
 
 
 class StatusFilter:
@@ -383,29 +386,66 @@ def trend_days(*, year: int, as_of: dt.date) -> list[dt.date]:
     return days
 
 
-def completion_trend(*, scope: Scope) -> list[TrendPoint]:
+def _trend_scope(tasks: QuerySet, scope: Scope) -> QuerySet:
+    tasks = tasks.filter(indicator__plan=scope.plan)
+    if scope.category:
+        tasks = tasks.filter(indicator__category=scope.category)
+    if scope.unit_id:
+        tasks = tasks.filter(unit_id=scope.unit_id)
+    return tasks
+
+
+def _trend_key(scope: Scope, day: dt.date, indicators_version) -> str:
+    return f"xsreform:trend:{scope.plan.pk}:{scope.unit_id}:{indicators_version}:{day}:{scope.category}"
+
+
+def completion_trend(*, scope: Scope, indicators_version=None) -> list[TrendPoint]:
     """For each day of trend_days: how many of the (category- and unit-
     filtered) tasks were due by then, reported completed (or verified) and
-    verified, from the task history in one query.
+    verified. The status filter does not apply: it describes the state on
+    one day, the trend spans many. One query whatever the size.
 
-    Each history row is the task's state from its history_date until the
-    next row's (a window function finds it). Instead of joining every row
-    with every day, the database puts each row's start, end and due date
-    into buckets of the days (width_bucket) and counts rows per bucket;
-    Python then adds the few hundred bucket counts to the days they cover.
-    The status filter does not apply: it describes the state on one day, the
-    trend spans many."""
+    A day before today never changes (history is only ever appended, with
+    today's date), so with `indicators_version` (what the category filter
+    depends on, from dashboard_version) those days are kept in the cache;
+    then today's point, when it is the only one missing, is read from the
+    task table, and the history is not read at all."""
     days = trend_days(year=scope.plan.year, as_of=scope.as_of)
     if not days:
         return []
+    known: dict[dt.date, TrendPoint] = {}
+    keys = {}
+    if indicators_version is not None:
+        keys = {day: _trend_key(scope, day, indicators_version) for day in days if day < scope.today}
+        cached = cache.get_many(keys.values())
+        known = {day: TrendPoint(day, *cached[key]) for day, key in keys.items() if key in cached}
+    missing = [day for day in days if day not in known]
+    if missing == [scope.today]:
+        known[scope.today] = TrendPoint(
+            scope.today,
+            **_trend_scope(Task.objects.filter(is_active=True), scope).aggregate(
+                due=Count("id", filter=Q(due_date__lte=scope.today)),
+                completed=Count("id", filter=Q(status__in=[Status.COMPLETED, Status.VERIFIED])),
+                verified=Count("id", filter=Q(status=Status.VERIFIED)),
+            ),
+        )
+    elif missing:
+        for point in _trend_from_history(scope, missing):
+            known[point.day] = point
+            if point.day in keys:
+                cache.set(keys[point.day], (point.due, point.completed, point.verified), TREND_CACHE_SECONDS)
+    return [known[day] for day in days]
+
+
+def _trend_from_history(scope: Scope, days: list[dt.date]) -> list[TrendPoint]:
+    """The trend's points from the task history. Each history row is the
+    task's state from its history_date until the next row's (a window
+    function finds it). Instead of joining every row with every day, the
+    database puts each row's start, end and due date into buckets of the
+    days (width_bucket) and counts rows per bucket; Python then adds the few
+    hundred bucket counts to the days they cover."""
     cutoffs = [day_end(day) for day in days]
-    history = Task.history.model._default_manager.filter(
-        indicator__plan=scope.plan, history_date__lt=cutoffs[-1]
-    )
-    if scope.category:
-        history = history.filter(indicator__category=scope.category)
-    if scope.unit_id:
-        history = history.filter(unit_id=scope.unit_id)
+    history = _trend_scope(Task.history.model._default_manager.filter(history_date__lt=cutoffs[-1]), scope)
     rows = (
         history.annotate(
             valid_until=Window(
@@ -482,9 +522,10 @@ def dashboard_version(*, plan: Plan) -> tuple:
         return cursor.fetchone()
 
 
-def dashboard_overview(*, scope: Scope) -> Overview:
+def dashboard_overview(*, scope: Scope, version: tuple | None = None) -> Overview:
     """Everything the overview shows, in five queries whatever the size of
-    the plan."""
+    the plan. With the plan's dashboard_version, the trend's past days come
+    from the cache (completion_trend)."""
     states = scoped_states(scope)
     units = units_figures(states, scope.as_of)
     totals = sum((unit.all for unit in units), Figures())
@@ -497,7 +538,7 @@ def dashboard_overview(*, scope: Scope) -> Overview:
         months=months,
         days=days,
         overdue=_overdue_list(states, scope),
-        trend=completion_trend(scope=scope),
+        trend=completion_trend(scope=scope, indicators_version=version[5] if version else None),
     )
 
 

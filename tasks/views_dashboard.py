@@ -128,12 +128,12 @@ def _query(scope: Scope, **changes) -> str:
     return query.urlencode()
 
 
-def _body(request, *, plan: Plan | None, plans: list[Plan], today: dt.date) -> str:
+def _body(request, *, plan: Plan | None, plans: list[Plan], today: dt.date, version: tuple | None) -> str:
     """The overview's content, rendered."""
     if plan is None:
         return render_to_string("tasks/dashboard/_overview_body.html", {"scope": None}, request)
     scope, form = _scope(request, plan=plan, plans=plans, today=today)
-    data = dashboard_overview(scope=scope)
+    data = dashboard_overview(scope=scope, version=version)
     last_month_end = scope.as_of.replace(day=1) - dt.timedelta(days=1)
     context = {
         "scope": scope,
@@ -151,13 +151,12 @@ def _body(request, *, plan: Plan | None, plans: list[Plan], today: dt.date) -> s
     return render_to_string("tasks/dashboard/_overview_body.html", context, request)
 
 
-def _cache_key(request, *, plan: Plan, today: dt.date) -> str:
+def _cache_key(request, *, plan: Plan, today: dt.date, version: tuple) -> str:
     """The page's content depends on the query string, the day, the language
     and the plan's data, which dashboard_version fingerprints; a change to
     any of them is a new key, so nothing is ever served stale (the timeout
     only bounds what an edit outside the portal, e.g. raw SQL, could leave)."""
     query = sorted((key, value) for key, values in request.GET.lists() for value in values)
-    version = dashboard_version(plan=plan)
     raw = repr((plan.pk, today.isoformat(), get_language(), version, query))
     return "xsreform:dashboard:" + hashlib.sha256(raw.encode()).hexdigest()
 
@@ -172,10 +171,11 @@ def overview(request):
     _require_reader(request.user)
     today = timezone.localdate()
     plan, plans = _plan(request, today)
-    key = _cache_key(request, plan=plan, today=today) if plan else None
+    version = dashboard_version(plan=plan) if plan else None
+    key = _cache_key(request, plan=plan, today=today, version=version) if plan else None
     body = cache.get(key) if key else None
     if body is None:
-        body = _body(request, plan=plan, plans=plans, today=today)
+        body = _body(request, plan=plan, plans=plans, today=today, version=version)
         if key:
             cache.set(key, body, CACHE_SECONDS)
     return render(request, "tasks/dashboard/overview.html", {"body": mark_safe(body)})  # noqa: S308 - rendered above

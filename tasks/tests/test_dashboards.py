@@ -17,7 +17,15 @@ from pytest_django.asserts import assertContains, assertNotContains
 from departments.models import Unit
 from indicators.models import Indicator, IndicatorUnit, Plan
 from tasks import services
-from tasks.dashboards import Figures, Scope, StatusFilter, dashboard_overview, trend_days
+from tasks.dashboards import (
+    Figures,
+    Scope,
+    StatusFilter,
+    completion_trend,
+    dashboard_overview,
+    dashboard_version,
+    trend_days,
+)
 from tasks.models import ProgressReport, Review, Task
 from tasks.views_dashboard import _cache_key
 
@@ -164,6 +172,26 @@ def test_it_draws_the_trend_from_the_history(plan, aug_15):
     ]
 
 
+def test_it_keeps_past_days_of_the_trend_and_reads_today_from_the_tasks(
+    plan, aug_15, django_assert_num_queries
+):
+    scope = Scope(plan=plan, as_of=dt.date(2019, 8, 15), today=dt.date(2019, 8, 15))
+    version = dashboard_version(plan=plan)[5]
+    expected = completion_trend(scope=scope)  # from the history
+    assert completion_trend(scope=scope, indicators_version=version) == expected  # fills the cache
+    with django_assert_num_queries(1) as queries:
+        assert completion_trend(scope=scope, indicators_version=version) == expected
+    assert "historicaltask" not in queries.captured_queries[0]["sql"]
+    # Another filter is another set of cached days.
+    narrowed = Scope(plan=plan, as_of=scope.as_of, today=scope.today, category="乙类")
+    points = completion_trend(scope=narrowed, indicators_version=version)
+    assert points == completion_trend(scope=narrowed)
+    assert [(p.day, p.due, p.completed, p.verified) for p in points[-2:]] == [
+        (dt.date(2019, 7, 31), 0, 1, 1),
+        (dt.date(2019, 8, 15), 0, 1, 1),
+    ]
+
+
 def test_it_ends_the_trend_at_the_as_of_day_and_adds_it_after_the_plan_year():
     assert trend_days(year=2019, as_of=dt.date(2019, 3, 5)) == [
         dt.date(2019, 1, 31),
@@ -295,7 +323,7 @@ def test_it_serves_the_page_from_its_cache_until_the_plan_changes(client, plan, 
 def test_it_keeps_one_page_per_language_day_and_query(rf, plan, aug_15):
     def key(language="zh-hans", day=dt.date(2019, 8, 15), **query):
         with translation.override(language):
-            return _cache_key(rf.get("/", query), plan=plan, today=day)
+            return _cache_key(rf.get("/", query), plan=plan, today=day, version=dashboard_version(plan=plan))
 
     assert len({key(), key("en"), key(day=dt.date(2019, 8, 16)), key(status="overdue")}) == 4
     assert key(unit="1", status="x") == key(status="x", unit="1")
