@@ -119,3 +119,19 @@ def test_it_sends_one_digest_when_two_deliveries_for_a_unit_run_at_once(
     reminder = Reminder.objects.get(period="2019-07-31#0")
     assert reminder.attempts == 1
     assert reminder.sent_at is not None
+
+
+def test_it_holds_a_postgresql_advisory_lock_when_there_is_no_redis(db, settings):
+    settings.REDIS_URL = ""
+    seen_from_another_connection = []
+
+    def try_lock():
+        with reminders.sweep_lock() as held:
+            seen_from_another_connection.append(held)
+
+    with reminders.sweep_lock() as held:
+        assert held
+        in_threads(1, try_lock)
+    in_threads(1, try_lock)
+
+    assert seen_from_another_connection == [False, True]
