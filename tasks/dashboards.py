@@ -113,11 +113,13 @@ def task_states(*, plan: Plan, as_of: dt.date, today: dt.date) -> QuerySet:
     if as_of >= today:
         return Task.objects.filter(indicator__plan=plan, is_active=True)
     history = Task.history.model._default_manager
-    latest = (
+    # Each task's newest row before the day's end, found once (one query)
+    # rather than in each of the overview's queries.
+    latest = list(
         history.filter(indicator__plan=plan, history_date__lt=day_end(as_of))
         .order_by("id", "-history_date", "-history_id")
         .distinct("id")
-        .values("history_id")
+        .values_list("history_id", flat=True)
     )
     return history.filter(history_id__in=latest, is_active=True).exclude(history_type="-")
 
@@ -354,7 +356,10 @@ def _overdue_list(states: QuerySet, scope: Scope) -> list[OverdueRow]:
             latest_reported_at=Subquery(latest.values("created_at")[:1]),
             latest_percent=Subquery(latest.values("percent")[:1]),
         )
-        .order_by("due_date", "indicator__position", "unit__name")
+        # The plan first (one plan here, so the order is the same): ordered by
+        # due date alone, with LIMIT, PostgreSQL walked the reminders' index
+        # on open tasks' due dates across every plan (22 ms, not 1 ms).
+        .order_by("indicator__plan", "due_date", "indicator__position", "unit__name")
         .values_list(
             "id",
             "indicator__code",

@@ -348,6 +348,17 @@ def test_it_refuses_a_day_in_the_future_and_shows_today(client, plan, office, au
     assertContains(response, "截至日期不能晚于今天。")
 
 
+def test_it_escapes_what_units_and_plans_wrote(client, plan, office, aug_15):
+    script = "<script>alert(1)</script>"
+    Indicator.objects.filter(plan=plan, code__in=["A1", "A2"]).update(task_text=script, category=script)
+    Unit.objects.filter(name=BSZX).update(name=BSZX + script)
+    client.force_login(office)
+    response = client.get(reverse("tasks:dashboard"))
+    assert response.context["overview"].overdue[0].task_text == script
+    assert b"<script>alert" not in response.content
+    assert response.content.count(b"&lt;script&gt;alert(1)&lt;/script&gt;") >= 6  # tables, list, selects
+
+
 def test_it_shows_the_overview_to_leaders(client, plan, leader, aug_15):
     client.force_login(leader)
     assert client.get(reverse("tasks:dashboard")).status_code == 200
@@ -430,7 +441,8 @@ def _queries(client, url, params) -> int:
 
 # Measured: 13 on a computed overview (session, user, roles, the navbar's
 # units, plans, the plan's version, categories and units for the filters,
-# then the five of dashboard_overview), 6 on a cached one, 10 on the report.
+# then the five of dashboard_overview; one more as of a past day, for the
+# tasks' history rows), 6 on a cached one, 10 (11) on the report.
 MAX_QUERIES = 14
 
 
