@@ -26,6 +26,18 @@ def fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def chinese(settings):
+    """Start every test in the default language: a request with the English
+    cookie leaves English active in the thread, and services called directly
+    afterwards would answer in English."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Uploads (evidence, import files waiting for confirmation) go to a
     fresh directory for each test, never into the working tree."""
