@@ -52,6 +52,11 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Province-scale benchmark (PostgreSQL; its own database, recreated): prints
+# the table kept in docs/benchmarks.md. About two minutes.
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/province.py --generate --rounds 100
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
