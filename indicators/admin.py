@@ -1,6 +1,8 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
@@ -10,21 +12,21 @@ from .models import Indicator, IndicatorUnit, Plan
 from .resources import AnnexXLSX, IndicatorResource
 from .signals import plan_changed
 
-YEAR_HELP = "留空则取标题行中的年度（如“2019年度”）；工作簿没有标题行时必填。"
+YEAR_HELP = gettext_lazy("留空则取标题行中的年度（如“2019年度”）；工作簿没有标题行时必填。")
 
 
 class AnnexImportForm(ImportForm):
     year = forms.IntegerField(
-        label="计划年度", required=False, min_value=2000, max_value=2100, help_text=YEAR_HELP
+        label=gettext_lazy("计划年度"), required=False, min_value=2000, max_value=2100, help_text=YEAR_HELP
     )
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
         if upload.size > settings.ANNEX_MAX_UPLOAD_BYTES:
             limit_mb = settings.ANNEX_MAX_UPLOAD_BYTES / 1024 / 1024
-            raise forms.ValidationError(f"文件过大：上限为 {limit_mb:g} MB。")
+            raise forms.ValidationError(_("文件过大：上限为 %(limit)s MB。") % {"limit": f"{limit_mb:g}"})
         if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError("请上传 Excel 工作簿（.xlsx）；旧版 .xls 请先另存为 .xlsx。")
+            raise forms.ValidationError(_("请上传 Excel 工作簿（.xlsx）；旧版 .xls 请先另存为 .xlsx。"))
         return upload
 
 
@@ -44,7 +46,7 @@ class PlanAdmin(SimpleHistoryAdmin):
     list_display = ["year", "title", "indicator_count"]
     search_fields = ["title"]
 
-    @admin.display(description="指标数")
+    @admin.display(description=gettext_lazy("指标数"))
     def indicator_count(self, plan):
         return plan.indicators.count()
 
@@ -69,12 +71,12 @@ class IndicatorAdmin(ImportExportMixin, SimpleHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_units()
 
-    @admin.display(description="目标任务")
+    @admin.display(description=gettext_lazy("目标任务"))
     def short_task(self, indicator):
         text = indicator.task_text
         return text if len(text) <= 50 else text[:50] + "…"
 
-    @admin.display(description="牵头单位")
+    @admin.display(description=gettext_lazy("牵头单位"))
     def leads(self, indicator):
         return "、".join(indicator.lead_names)
 
@@ -105,9 +107,17 @@ class IndicatorAdmin(ImportExportMixin, SimpleHistoryAdmin):
         report = result.annex_report
         messages.success(
             request,
-            f"导入完成：{report.year} 年度计划，新增指标 {report.count('new')} 项，"
-            f"更新 {report.count('update')} 项，未变 {report.count('skip')} 项；"
-            f"新建单位 {len(report.new_units)} 个。",
+            _(
+                "导入完成：%(year)s 年度计划，新增指标 %(new)s 项，更新 %(update)s 项，未变 %(skip)s 项；"
+                "新建单位 %(units)s 个。"
+            )
+            % {
+                "year": report.year,
+                "new": report.count("new"),
+                "update": report.count("update"),
+                "skip": report.count("skip"),
+                "units": len(report.new_units),
+            },
         )
         for problem in report.warnings:
             messages.warning(request, str(problem))

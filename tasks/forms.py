@@ -2,8 +2,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from .models import REPORT_STATUSES, Review
 from .uploads import ALLOWED_EXTENSIONS, evidence_check
@@ -75,8 +74,10 @@ class ProgressReportForm(VersionedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["files"].help_text = _(
-            "可选，可多选。PDF、Word、Excel 或 JPG/PNG 图片，每个不超过 %(limit)s，最多 %(count)d 个。"
+        self.fields["files"].help_text = ngettext(
+            "可选，可多选。PDF、Word、Excel 或 JPG/PNG 图片，每个不超过 %(limit)s，最多 %(count)d 个。",
+            "可选，可多选。PDF、Word、Excel 或 JPG/PNG 图片，每个不超过 %(limit)s，最多 %(count)d 个。",
+            settings.EVIDENCE_MAX_FILES,
         ) % {
             "limit": filesizeformat(settings.EVIDENCE_MAX_UPLOAD_BYTES),
             "count": settings.EVIDENCE_MAX_FILES,
@@ -86,7 +87,12 @@ class ProgressReportForm(VersionedForm):
         files = self.cleaned_data["files"]
         if len(files) > settings.EVIDENCE_MAX_FILES:
             raise ValidationError(
-                _("一次最多上传 %(count)d 个文件。"), params={"count": settings.EVIDENCE_MAX_FILES}
+                ngettext(
+                    "一次最多上传 %(count)d 个文件。",
+                    "一次最多上传 %(count)d 个文件。",
+                    settings.EVIDENCE_MAX_FILES,
+                ),
+                params={"count": settings.EVIDENCE_MAX_FILES},
             )
         errors = []
         for upload in files:

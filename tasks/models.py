@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from departments.models import Unit
@@ -85,7 +86,8 @@ class Task(models.Model):
         IN_PROGRESS = "in_progress", _("推进中")
         COMPLETED = "completed", _("已完成")
         VERIFIED = "verified", _("已办结")
-        RETURNED = "returned", _("退回")
+        # 退回 is also the reviewer's button and decision: a context apiece.
+        RETURNED = "returned", pgettext_lazy("task status", "退回")
 
     indicator = models.ForeignKey(
         Indicator, verbose_name=_("指标"), on_delete=models.CASCADE, related_name="tasks"
@@ -252,8 +254,10 @@ class Review(models.Model):
     """The reform office's decision on a task its unit reported completed."""
 
     class Decision(models.TextChoices):
-        VERIFIED = "verified", _("核实办结")
-        RETURNED = "returned", _("退回")
+        # Past decisions, as the timeline shows them; the buttons that make
+        # them are translated apart (context "review button").
+        VERIFIED = "verified", pgettext_lazy("review decision", "核实办结")
+        RETURNED = "returned", pgettext_lazy("review decision", "退回")
 
     task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.PROTECT, related_name="reviews")
     reviewer = models.ForeignKey(
@@ -345,7 +349,7 @@ class Reminder(models.Model):
         OVERDUE = "overdue", _("已逾期")
         REPORT_MISSING = "report_missing", _("本月未报送进展")
         ESCALATION = "escalation", _("逾期督办")
-        MANUAL = "manual", _("催办")
+        MANUAL = "manual", pgettext_lazy("reminder reason", "催办")
 
     task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.PROTECT, related_name="reminders")
     unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="reminders")
@@ -381,7 +385,7 @@ class Reminder(models.Model):
     objects = ReminderQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("提醒")
+        verbose_name = pgettext_lazy("one reminder", "提醒")
         verbose_name_plural = _("提醒记录")
         ordering = ["-remind_after", "-pk"]
         constraints = [

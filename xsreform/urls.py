@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from tasks import views as task_views
 
-admin.site.site_header = "萧山区“最多跑一次”改革任务管理"
+admin.site.site_header = _("萧山区“最多跑一次”改革任务管理")
 admin.site.site_title = "xsreform"
-admin.site.index_title = "管理"
+admin.site.index_title = _("管理")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

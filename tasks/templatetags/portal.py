@@ -6,6 +6,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tasks.models import Task
 
@@ -59,13 +60,19 @@ def deadline(task: Task, today: dt.date) -> str:
         return ""
     days = task.days_left(today)
     if days < 0:
+        late = -days
         return format_html(
-            '<span class="badge text-bg-danger">{}</span>', _("逾期 %(days)d 天") % {"days": -days}
+            '<span class="badge text-bg-danger">{}</span>',
+            ngettext("逾期 %(days)d 天", "逾期 %(days)d 天", late) % {"days": late},
         )
     if days == 0:
         return format_html('<span class="badge text-bg-warning">{}</span>', _("今天到期"))
     style = "text-bg-warning" if days <= 7 else "text-bg-light border"
-    return format_html('<span class="badge {}">{}</span>', style, _("还有 %(days)d 天") % {"days": days})
+    return format_html(
+        '<span class="badge {}">{}</span>',
+        style,
+        ngettext("还有 %(days)d 天", "还有 %(days)d 天", days) % {"days": days},
+    )
 
 
 @register.filter
