@@ -3,12 +3,14 @@
 import logging
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from departments.models import Unit
 from indicators.models import Indicator, IndicatorUnit, Plan
@@ -85,6 +87,13 @@ def task_sync_plans_using(*, unit_ids) -> None:
         task_sync_plan(plan=plan)
 
 
+def _stored(text) -> str:
+    """Text kept in the history is data: in the site's language, whatever
+    language the person who caused it reads the portal in."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)
+
+
 class TaskConflict(Exception):
     """The task changed after the page the user saved from was rendered."""
 
@@ -143,7 +152,13 @@ def progress_report_create(
         raise ValidationError(_("状态为已完成时，完成进度应为 100%。"), code="percent")
     checked = [(upload, evidence_check(upload)) for upload in files]
 
-    _claim(task=task, user=user, expected_version=expected_version, status=status, reason=_("进展报送"))
+    _claim(
+        task=task,
+        user=user,
+        expected_version=expected_version,
+        status=status,
+        reason=_stored(gettext_lazy("进展报送")),
+    )
     report = ProgressReport(
         task=task,
         author=user,
@@ -202,7 +217,7 @@ def task_review(*, task: Task, user, decision: str, reason: str = "", expected_v
 
     status = Task.Status.VERIFIED if decision == Review.Decision.VERIFIED else Task.Status.RETURNED
     label = Review.Decision(decision).label
-    _claim(task=task, user=user, expected_version=expected_version, status=status, reason=str(label))
+    _claim(task=task, user=user, expected_version=expected_version, status=status, reason=_stored(label))
     review = Review(task=task, reviewer=user, decision=decision, reason=reason)
     review._history_user = user
     review.save()

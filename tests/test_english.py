@@ -370,3 +370,26 @@ def test_it_previews_and_imports_the_annex_in_english(english, admin_user, units
         english.get(done.url),
         "Import complete: 2019 annual plan; new indicators: 54, updated: 0, unchanged: 0; new units: 0.",
     )
+
+
+def test_it_keeps_the_history_in_chinese_when_an_english_reader_acts(plan_2019, staff, office):
+    from django.utils import translation
+
+    from tasks import services
+    from tasks.models import Task
+
+    task = Task.objects.get(indicator__code="8", unit=staff.memberships.get().unit)
+    with translation.override("en"):
+        services.progress_report_create(
+            task=task,
+            user=staff,
+            expected_version=task.version,
+            status="completed",
+            percent=100,
+            progress="done",
+        )
+        task.refresh_from_db()
+        services.task_review(task=task, user=office, decision="verified", expected_version=task.version)
+
+    reasons = list(task.history.order_by("history_id").values_list("history_change_reason", flat=True))
+    assert reasons[-2:] == ["进展报送", "核实办结"]
