@@ -86,3 +86,12 @@ def bootstrap(bound_field):
     """The field's widget with Bootstrap's classes, marked invalid on errors."""
     css = "form-control" + (" is-invalid" if bound_field.errors else "")
     return bound_field.as_widget(attrs={"class": css})
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, number) -> str:
+    """The current address's query string with another page number, so
+    paging keeps every filter."""
+    query = context["request"].GET.copy()
+    query["page"] = number
+    return "?" + query.urlencode()
