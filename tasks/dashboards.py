@@ -38,7 +38,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Lead
+from django.db.models.functions import Lead, RowNumber
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -122,17 +122,32 @@ def task_states(*, plan: Plan, as_of: dt.date, today: dt.date) -> QuerySet:
     if as_of >= today:
         return Task.objects.filter(indicator__plan=plan, is_active=True)
     history = history_model(Task)._default_manager
-    # Each task's newest row before the day's end, found once (one query)
-    # rather than in each of the overview's queries.
-    latest = list(
-        history.filter(indicator__plan=plan, history_date__lt=day_end(as_of))
-        .order_by("id", "-history_date", "-history_id")
-        .distinct("id")
-        .values_list("history_id", flat=True)
-    )
-    # As one array parameter: a thousand-item IN list costs more to parse and
-    # plan than the query takes to run.
-    rows = RawSQL("SELECT unnest(%s::integer[])", (latest,))
+    before = history.filter(indicator__plan=plan, history_date__lt=day_end(as_of))
+    if connection.vendor == "postgresql":
+        # Each task's newest row before the day's end, found once (one query,
+        # DISTINCT ON) rather than in each of the overview's queries, and
+        # passed as one array parameter: a thousand-item IN list costs more to
+        # parse and plan than the query takes to run.
+        latest = list(
+            before.order_by("id", "-history_date", "-history_id")
+            .distinct("id")
+            .values_list("history_id", flat=True)
+        )
+        rows = RawSQL("SELECT unnest(%s::integer[])", (latest,))
+    else:
+        # SQLite (the demo) has neither DISTINCT ON nor arrays: the newest row
+        # per task by a window function, as a subquery of each query.
+        rows = (
+            before.annotate(
+                newest=Window(
+                    RowNumber(),
+                    partition_by=[F("id")],
+                    order_by=[F("history_date").desc(), F("history_id").desc()],
+                )
+            )
+            .filter(newest=1)
+            .values("history_id")
+        )
     return history.filter(history_id__in=rows, is_active=True).exclude(history_type="-")
 
 
@@ -459,8 +474,9 @@ def _trend_from_history(scope: Scope, days: list[dt.date]) -> list[TrendPoint]:
     task's state from its history_date until the next row's (a window
     function finds it). Instead of joining every row with every day, the
     database puts each row's start, end and due date into buckets of the
-    days (width_bucket) and counts rows per bucket; Python then adds the few
-    hundred bucket counts to the days they cover."""
+    days (width_bucket on PostgreSQL, see _bounds_reached) and counts rows
+    per bucket; Python then adds the few hundred bucket counts to the days
+    they cover."""
     cutoffs = [day_end(day) for day in days]
     history = _trend_scope(history_model(Task)._default_manager.filter(history_date__lt=cutoffs[-1]), scope)
     rows = (
@@ -479,22 +495,26 @@ def _trend_from_history(scope: Scope, days: list[dt.date]) -> list[TrendPoint]:
     # valid_until: for k in [first, last), first = #cutoffs <= history_date,
     # last = #cutoffs <= valid_until. It is due on day k when due_date <=
     # days[k]: for k >= #days before due_date.
+    first, first_params = _bounds_reached("r.history_date", cutoffs, "timestamptz")
+    last, last_params = _bounds_reached("r.valid_until", cutoffs, "timestamptz")
+    # #days before due_date = #(the days after them) on or before due_date.
+    due_from, due_params = _bounds_reached("r.due_date", [day + dt.timedelta(days=1) for day in days], "date")
     sql = f"""
-        SELECT width_bucket(r.history_date, %s::timestamptz[]) AS first,
-               COALESCE(width_bucket(r.valid_until, %s::timestamptz[]), %s) AS last,
-               width_bucket(r.due_date - 1, %s::date[]) AS due_from,
+        SELECT {first} AS first,
+               COALESCE({last}, %s) AS last,
+               {due_from} AS due_from,
                r.status IN (%s, %s) AS completed,
                r.status = %s AS verified,
                COUNT(*)
         FROM ({rows_sql}) AS r
         WHERE r.is_active AND r.history_type <> '-'
         GROUP BY 1, 2, 3, 4, 5
-    """  # noqa: S608 - the only interpolation is the ORM's own parametrised SQL
+    """  # noqa: S608 - the only interpolation is the ORM's own parametrised SQL and _bounds_reached's
     params = [
-        cutoffs,
-        cutoffs,
+        *first_params,
+        *last_params,
         len(days),
-        days,
+        *due_params,
         Status.COMPLETED,
         Status.VERIFIED,
         Status.VERIFIED,
@@ -513,6 +533,21 @@ def _trend_from_history(scope: Scope, days: list[dt.date]) -> list[TrendPoint]:
     return points
 
 
+def _bounds_reached(column: str, bounds: list, db_type: str) -> tuple[str, list]:
+    """SQL and parameters for how many of the sorted `bounds` are at or
+    before `column` (NULL when it is NULL). PostgreSQL: width_bucket over
+    one array parameter. SQLite (the demo) has neither: a sum of
+    comparisons, each 1 or 0 (13 bounds at most, trend_days), with the
+    bounds adapted as the ORM stores them (UTC text)."""
+    if connection.vendor == "postgresql":
+        return f"width_bucket({column}, %s::{db_type}[])", [bounds]
+    adapt = {
+        "timestamptz": connection.ops.adapt_datetimefield_value,
+        "date": connection.ops.adapt_datefield_value,
+    }[db_type]
+    return "(" + " + ".join(f"({column} >= %s)" for _ in bounds) + ")", [adapt(b) for b in bounds]
+
+
 def dashboard_version(*, plan: Plan) -> tuple:
     """A fingerprint of everything the plan's overview is computed from, in
     one cheap query: it changes when a task of the plan is reported on or
@@ -526,14 +561,19 @@ def dashboard_version(*, plan: Plan) -> tuple:
         "indicator_history": history_model(Indicator)._meta.db_table,
         "unit_history": history_model(Unit)._meta.db_table,
     }
+    # The due dates' fingerprint is their sum as day numbers; date arithmetic
+    # is not portable SQL (SQLite, the demo, counts days with julianday).
+    due_day = (
+        "t.due_date - DATE '2000-01-01'" if connection.vendor == "postgresql" else "julianday(t.due_date)"
+    )
     sql = """
         SELECT MAX(t.updated_at), COUNT(*), COUNT(*) FILTER (WHERE t.is_active),
-               COUNT(*) FILTER (WHERE t.role = %s), SUM(t.due_date - DATE '2000-01-01'),
+               COUNT(*) FILTER (WHERE t.role = %s), SUM({due_day}),
                (SELECT MAX(history_id) FROM {indicator_history} WHERE plan_id = %s),
                (SELECT MAX(history_id) FROM {unit_history})
         FROM {task} t JOIN {indicator} i ON i.id = t.indicator_id
         WHERE i.plan_id = %s
-    """.format(**tables)  # noqa: S608 - table names from the models
+    """.format(**tables, due_day=due_day)  # noqa: S608 - table names from the models, due_day above
     with connection.cursor() as cursor:
         cursor.execute(sql, [Task.Role.LEAD, plan.pk, plan.pk])
         return cursor.fetchone()
