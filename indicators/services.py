@@ -241,3 +241,15 @@ def _apply(indicator: Indicator, row: AnnexRow, position: int) -> None:
     indicator.deadline_label = row.deadline_label
     indicator.due_date = row.due_date
     indicator.ongoing = row.ongoing
+
+
+@transaction.atomic
+def indicator_sections_fill(*, plan: Plan, sections: dict[str, str], user=None) -> int:
+    """Give the plan's indicators the section of the work-points text they
+    belong to (code → "二（二）2 持续推进商事登记便利化改革"), where none is set:
+    the annex does not carry it, and what an admin entered is kept."""
+    indicators = list(Indicator.objects.filter(plan=plan, section="", code__in=sections))
+    for indicator in indicators:
+        indicator.section = sections[indicator.code]
+    bulk_update_with_history(indicators, Indicator, ["section"], batch_size=500, default_user=user)
+    return len(indicators)

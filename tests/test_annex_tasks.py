@@ -104,3 +104,20 @@ def test_it_follows_an_indicator_edited_in_the_admin(client, admin_user, plan_20
     assert (
         Task.objects.get(indicator__code="18", unit__name="区公安分局").due_date.isoformat() == "2019-05-31"
     )
+
+
+def test_it_bootstraps_the_demo_with_each_indicators_section_of_the_work_points(db, capsys):
+    from django.core.management import call_command
+
+    from indicators.models import Indicator
+
+    call_command("bootstrap_demo", "--year", "2026", "--force")
+    Indicator.objects.filter(plan__year=2026, code="19").update(section="管理员改过")
+    call_command("bootstrap_demo", "--year", "2026", "--force")
+
+    sections = dict(Indicator.objects.filter(plan__year=2026).values_list("code", "section"))
+    assert sections["18"] == "二（二）2 持续推进商事登记便利化改革"
+    assert sections["17-1"] == "二（二）1 持续推进工程建设项目“1+9+X”改革"
+    assert sections["19"] == "管理员改过", "what an admin entered is kept"
+    assert sections["53"] == ""
+    assert "sgj      staff of 区数管局" in capsys.readouterr().out

@@ -1,6 +1,7 @@
 """Everything a demo needs, safe to run again: the unit directory, the 2019
 annex (as plan year N if asked), demo contacts and one account per role."""
 
+import json
 from pathlib import Path
 
 from django.conf import settings
@@ -13,9 +14,13 @@ from django.db import transaction
 from departments.models import Membership, Unit
 from departments.roles import LEADER, REFORM_OFFICE, ensure_role_groups
 from indicators.annex import parse_grid, read_grid
-from indicators.services import annex_import
+from indicators.models import Plan
+from indicators.services import annex_import, indicator_sections_fill
 
 ANNEX = Path(settings.BASE_DIR) / "fixtures" / "xiaoshan-2019-annex.xlsx"
+# Which section of the 2019 work-points text each indicator belongs to, read
+# off the source document (shared seeds); 53 has none there.
+SECTIONS = Path(settings.BASE_DIR) / "fixtures" / "xiaoshan-2019-sections.json"
 PASSWORD = "xsreform-demo"
 
 # username, display name, role, unit
@@ -52,6 +57,8 @@ class Command(BaseCommand):
         if not report.ok:
             raise CommandError("; ".join(str(p) for p in report.errors))
         self.stdout.write(f"annex {report.year}: {report.summary_line()}")
+        plan = Plan.objects.get(year=report.year)
+        indicator_sections_fill(plan=plan, sections=json.loads(SECTIONS.read_text(encoding="utf-8")))
 
         with transaction.atomic():
             for unit in Unit.objects.units().filter(contact_email=""):
