@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from departments.models import Unit
 from indicators.models import Indicator, IndicatorUnit, Plan
@@ -68,8 +69,6 @@ def task_sync_plan(*, plan: Plan) -> dict[str, int]:
         if key not in expected and task.is_active:
             task.is_active = False
             to_update.append(task)
-
-    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
     bulk_create_with_history(to_create, Task, batch_size=1000)
     bulk_update_with_history(to_update, Task, ["role", "due_date", "is_active"], batch_size=1000)
