@@ -46,6 +46,13 @@ def test_it_refuses_to_start_without_a_secret_key_in_production(tmp_path):
     assert "DJANGO_SECRET_KEY is required" in result.stderr
 
 
+def test_it_names_the_replacement_of_the_old_proxy_variable(tmp_path):
+    result = run_manage("check", DJANGO_DEBUG="1", AXES_PROXY_COUNT="1", XSREFORM_VAR_DIR=str(tmp_path))
+
+    assert result.returncode != 0
+    assert "AXES_PROXY_COUNT is replaced by TRUSTED_PROXY_COUNT" in result.stderr
+
+
 def test_it_stops_on_a_value_it_cannot_parse(monkeypatch):
     monkeypatch.setenv("XS_FLAG", "maybe")
     monkeypatch.setenv("XS_NUMBER", "12a")

@@ -112,13 +112,30 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: lock a username from one address after repeated failures.
+# Login throttling (xsreform/logins.py): a username is locked from one
+# address after repeated failures, and from every address it has never
+# logged in from after as many failures in all.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = "xsreform.logins.lockout_parameters"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "xsreform.logins.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "xsreform.logins.client_ip"
+
+# The reverse proxies between the clients and gunicorn (nginx alone: 1). With
+# 0, X-Forwarded-For is ignored: a client must not choose its own address.
+# Each proxy must append the address it saw to X-Forwarded-For (nginx:
+# $proxy_add_x_forwarded_for).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}")
+if env_str("AXES_PROXY_COUNT") is not None:
+    # It never took effect (django-ipware was not installed): say so rather
+    # than guess whether the number given meant what TRUSTED_PROXY_COUNT means.
+    raise ImproperlyConfigured(
+        "AXES_PROXY_COUNT is replaced by TRUSTED_PROXY_COUNT, the number of reverse proxies "
+        "in front of the app (see README.md, Production): set that one and remove AXES_PROXY_COUNT"
+    )
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -67,6 +67,10 @@ def test_it_locks_out_a_username_after_repeated_failures_from_one_address(client
 
 
 def test_it_does_not_lock_other_users_or_addresses(client, staff, other_staff):
+    # 10.0.0.9 is where sgj has logged in before (a new address is locked
+    # too: see test_it_locks_a_username_sprayed_from_many_addresses).
+    assert log_in_from(client, "10.0.0.9", "sgj", "pw-sgj").status_code == 302
+    client.logout()
     for _ in range(5):
         log_in(client, "sgj", "wrong")
     assert log_in(client, "bszx", "pw-bszx").status_code == 302
@@ -75,6 +79,78 @@ def test_it_does_not_lock_other_users_or_addresses(client, staff, other_staff):
         reverse("login"), {"username": "sgj", "password": "pw-sgj"}, REMOTE_ADDR="10.0.0.9"
     )
     assert response.status_code == 302
+
+
+def log_in_from(client, remote_addr, username, password, forwarded_for=None):
+    headers = {"REMOTE_ADDR": remote_addr}
+    if forwarded_for:
+        headers["HTTP_X_FORWARDED_FOR"] = forwarded_for
+    response = client.post(reverse("login"), {"username": username, "password": password}, **headers)
+    client.logout()
+    return response
+
+
+VICTIM = "198.51.100.7"
+ATTACKER = "203.0.113.9"
+# (TRUSTED_PROXY_COUNT, REMOTE_ADDR, X-Forwarded-For as it reaches the app
+# from the victim, and from the attacker, who sends the victim's address in
+# an X-Forwarded-For of their own, to which each proxy appends what it saw).
+PROXIES = {
+    "no proxy": (0, None, None, VICTIM),
+    "nginx": (1, "127.0.0.1", VICTIM, f"{VICTIM}, {ATTACKER}"),
+    "load balancer and nginx": (2, "10.0.0.2", f"{VICTIM}, 10.0.0.1", f"{VICTIM}, {ATTACKER}, 10.0.0.1"),
+}
+
+
+@pytest.mark.parametrize("setup", PROXIES.values(), ids=PROXIES.keys())
+def test_it_locks_the_attacker_out_but_lets_the_user_in_at_their_usual_address(
+    client, staff, settings, setup
+):
+    count, proxy_addr, victim_forwarded, attacker_forwarded = setup
+    settings.TRUSTED_PROXY_COUNT = count
+    victim = (proxy_addr or VICTIM, "sgj")
+    attacker = (proxy_addr or ATTACKER, "sgj")
+    assert log_in_from(client, *victim, "pw-sgj", victim_forwarded).status_code == 302
+
+    for _ in range(4):
+        assert log_in_from(client, *attacker, "guess", attacker_forwarded).status_code == 200
+    assert log_in_from(client, *attacker, "guess", attacker_forwarded).status_code == 429
+    # Locked, whatever the attacker tries next …
+    assert log_in_from(client, *attacker, "pw-sgj", attacker_forwarded).status_code == 429
+    # … and recorded under the attacker's own address, not the one they sent.
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {ATTACKER}
+
+    # The user, at the address they always log in from, is not.
+    assert log_in_from(client, *victim, "pw-sgj", victim_forwarded).status_code == 302
+
+
+def test_it_locks_a_username_sprayed_from_many_addresses(client, staff):
+    assert log_in_from(client, VICTIM, "sgj", "pw-sgj").status_code == 302
+    statuses = [log_in_from(client, f"203.0.113.{n}", "sgj", "guess").status_code for n in range(1, 6)]
+    assert statuses == [200, 200, 200, 200, 429]
+
+    # From yet another address, even the right password is refused: five
+    # failures in all lock the username for addresses it never used …
+    locked = log_in_from(client, "203.0.113.99", "sgj", "pw-sgj")
+    assert locked.status_code == 429
+    assertContains(locked, "暂停从新的电脑或网络登录", status_code=429)
+    assertContains(locked, "请 15 分钟后再试", status_code=429)
+    # … but not for the user at their usual address.
+    assert log_in_from(client, VICTIM, "sgj", "pw-sgj").status_code == 302
+
+
+def test_it_ignores_a_forwarded_address_without_a_trusted_proxy(client, staff, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    log_in_from(client, ATTACKER, "sgj", "guess", forwarded_for=VICTIM)
+
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == [ATTACKER]
+
+
+def test_it_falls_back_to_the_peer_when_the_proxies_are_bypassed(client, staff, settings):
+    settings.TRUSTED_PROXY_COUNT = 2
+    log_in_from(client, ATTACKER, "sgj", "guess", forwarded_for=VICTIM)
+
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == [ATTACKER]
 
 
 def test_it_greets_after_login_and_confirms_logout(client, staff):
