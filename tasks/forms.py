@@ -5,7 +5,57 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy, ngettext
 
 from .models import REPORT_STATUSES, Review
+from .selectors import Show
 from .uploads import ALLOWED_EXTENSIONS, evidence_check
+
+SEARCH_MAX_LENGTH = 100
+
+
+class QueryForm(forms.Form):
+    """Filters from a page's query string. A value that does not fit (a NUL
+    byte, a date out of range, an unknown choice) is reported at its field
+    and the default is used instead: a query string never breaks a page."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.ChoiceField):
+                # Django's message repeats the value, which may be anything.
+                field.error_messages["invalid_choice"] = gettext_lazy("没有这个选项，已按默认显示。")
+
+    def value(self, name: str, default=None):
+        if not self.is_valid() and name in self.errors:
+            return default
+        return self.cleaned_data.get(name) or default
+
+
+class SearchField(forms.CharField):
+    """A search box. CharField refuses NUL bytes, which PostgreSQL cannot
+    compare with; Django's Chinese for that error is wrong, hence ours."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            label=gettext_lazy("搜索"),
+            required=False,
+            max_length=SEARCH_MAX_LENGTH,
+            error_messages={
+                "null_characters_not_allowed": gettext_lazy("搜索内容含有不可见的控制字符，请重新输入。")
+            },
+            **kwargs,
+        )
+
+
+class TaskListFilterForm(QueryForm):
+    """The task lists' plan, tab and search (本单位任务, 全部任务)."""
+
+    plan = forms.ChoiceField(label=gettext_lazy("年度"), required=False)
+    show = forms.ChoiceField(label=gettext_lazy("筛选"), required=False)
+    q = SearchField()
+
+    def __init__(self, data, *, plans, tabs):
+        super().__init__(data)
+        self.fields["plan"].choices = [(str(plan.year), str(plan.year)) for plan in plans]
+        self.fields["show"].choices = [(tab, Show.LABELS[tab]) for tab in tabs]
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -114,3 +164,16 @@ class ReviewForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("退回时必填，单位会在首页和任务页看到。"),
     )
+
+
+class NoticeLogFilterForm(QueryForm):
+    """The notice log's filters (提醒记录); the choices come from the view."""
+
+    reason = forms.ChoiceField(label=gettext_lazy("原因"), required=False)
+    status = forms.ChoiceField(label=gettext_lazy("状态"), required=False)
+    q = SearchField()
+
+    def __init__(self, data, *, reasons, statuses):
+        super().__init__(data)
+        self.fields["reason"].choices = reasons
+        self.fields["status"].choices = statuses

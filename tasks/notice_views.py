@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from indicators.models import Plan
 
 from . import access, notices
+from .forms import NoticeLogFilterForm
 from .models import Reminder
 from .workdays import years_needing_calendar
 
@@ -49,11 +50,13 @@ def notice_log(request):
     if not access.is_reform_office(request.user):
         raise PermissionDenied(_("只有跑改办可以查看提醒记录。"))
     now = timezone.now()
+    reasons, statuses = Reminder.Reason.choices, list(notices.Status.LABELS.items())
+    filters = NoticeLogFilterForm(request.GET, reasons=reasons, statuses=statuses)
     log = notices.notice_log(
         now=now,
-        reason=request.GET.get("reason", ""),
-        status=request.GET.get("status", ""),
-        search=request.GET.get("q", ""),
+        reason=filters.value("reason", ""),
+        status=filters.value("status", ""),
+        search=filters.value("q", ""),
     )
     today = timezone.localdate()
     plan_years = Plan.objects.filter(year__gte=today.year).values_list("year", flat=True)
@@ -64,8 +67,9 @@ def notice_log(request):
             "log": log,
             "page": Paginator(log.rows, LOG_PAGE_SIZE).get_page(request.GET.get("page")),
             "now": now,
-            "reasons": Reminder.Reason.choices,
-            "statuses": list(notices.Status.LABELS.items()),
+            "reasons": reasons,
+            "statuses": statuses,
+            "filters": filters,
             "missing_calendar_years": years_needing_calendar(today=today, plan_years=plan_years),
         },
     )

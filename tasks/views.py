@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import access, selectors, services
-from .forms import ProgressReportForm, ReviewForm
+from .forms import ProgressReportForm, ReviewForm, TaskListFilterForm
 from .models import REPORT_STATUSES, Evidence, Review, Task
 from .selectors import Show
 from .templatetags.portal import cn_datetime, person
@@ -57,18 +57,20 @@ def home(request):
 def _list_context(request, *, tasks, tabs):
     today = timezone.localdate()
     plans = selectors.plans_with_tasks(tasks)
-    plan = selectors.current_plan(plans, year=request.GET.get("plan"), on=today)
+    filters = TaskListFilterForm(request.GET, plans=plans, tabs=tabs)
+    plan = selectors.current_plan(plans, year=filters.value("plan"), on=today)
     listing = selectors.task_list(
         tasks=tasks.for_plan(plan) if plan else tasks.none(),
         on=today,
-        show=request.GET.get("show", ""),
-        search=request.GET.get("q", ""),
+        show=filters.value("show", ""),
+        search=filters.value("q", ""),
         tabs=tabs,
     )
     return {
         "today": today,
         "plans": plans,
         "plan": plan,
+        "filters": filters,
         "listing": listing,
         "tabs": [(tab, Show.LABELS[tab], listing.counts[tab]) for tab in tabs],
     }

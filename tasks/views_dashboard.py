@@ -33,7 +33,9 @@ from .dashboards import (
     plan_categories,
     plan_units,
 )
+from .forms import QueryForm
 from .monthly_report import monthly_report_workbook, report_filename
+from .templatetags.portal import cn_date
 
 # How long a rendered overview may be served; every change to the plan's data
 # makes a new cache key anyway (_cache_key).
@@ -41,7 +43,7 @@ CACHE_SECONDS = 600
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class OverviewFilterForm(forms.Form):
+class OverviewFilterForm(QueryForm):
     """The overview's filters, from the query string. A value that does not
     fit (an unknown unit, a date in the future) is reported and ignored."""
 
@@ -66,9 +68,12 @@ class OverviewFilterForm(forms.Form):
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-control" if field is self.fields["as_of"] else "form-select"
         self.today = today
+        # The office drafts a plan in the year before it: the earliest day
+        # whose state can be asked for.
+        self.earliest = dt.date(plan.year - 1, 1, 1)
         self.fields["plan"].choices = [(p.year, _("%(year)d年度") % {"year": p.year}) for p in plans]
         self.fields["plan"].initial = plan.year
-        self.fields["as_of"].widget.attrs["max"] = today.isoformat()
+        self.fields["as_of"].widget.attrs.update(min=self.earliest.isoformat(), max=today.isoformat())
         self.fields["category"].choices = [("", _("全部类别")), *[(c, c) for c in categories]]
         self.fields["unit"].choices = [("", _("全部单位")), *[(u.pk, u.name) for u in units]]
 
@@ -76,12 +81,9 @@ class OverviewFilterForm(forms.Form):
         as_of = self.cleaned_data["as_of"]
         if as_of and as_of > self.today:
             raise forms.ValidationError(_("截至日期不能晚于今天。"))
+        if as_of and as_of < self.earliest:
+            raise forms.ValidationError(_("截至日期不能早于%(date)s。") % {"date": cn_date(self.earliest)})
         return as_of
-
-    def value(self, name: str, default=None):
-        if not self.is_valid() and name in self.errors:
-            return default
-        return self.cleaned_data.get(name) or default
 
 
 def _require_reader(user) -> None:
