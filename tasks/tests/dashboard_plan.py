@@ -114,6 +114,17 @@ def build_small_plan(*, staff, office) -> Plan:
     return plan
 
 
+def build_next_year(*, unit: str = SGJ) -> Plan:
+    """Plan 2020 with one indicator led by `unit`: a second year to choose."""
+    plan = Plan.objects.create(year=2020, title="萧山区2020年度改革工作指标（测试）")
+    indicator = Indicator.objects.create(
+        plan=plan, code="1", position=1, category="甲类", task_text="甲类任务1", due_date=dt.date(2020, 6, 30)
+    )
+    IndicatorUnit.objects.create(indicator=indicator, unit=Unit.objects.get(name=unit), role="lead")
+    services.task_sync_plan(plan=plan)
+    return plan
+
+
 def simulate_progress(
     *, plan: Plan, staff, office, start: dt.datetime, end: dt.datetime, seed: int = 2019
 ) -> int:

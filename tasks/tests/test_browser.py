@@ -17,11 +17,13 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.urls import reverse
+from django_celery_beat.models import CrontabSchedule
 
 from tasks.models import Task
 
 from . import files
 from .conftest import JULY_15, SHANGHAI, task_of
+from .dashboard_plan import build_next_year, build_small_plan
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the
 # test makes between browser steps are still plain synchronous code.
@@ -78,7 +80,15 @@ class Visitor:
         self.shots = shots
         self.context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
         self.context.set_default_timeout(10_000)
+        # Chromium reports each Content-Security-Policy violation (an inline
+        # script or handler, a style, an image from elsewhere) as a console error.
+        self.csp_violations = []
+        self.context.on("console", self._console)
         self.page = self.context.new_page()
+
+    def _console(self, message):
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(f"{message.location.get('url')}: {message.text}")
 
     def goto(self, path):
         return self.page.goto(self.base + path)
@@ -94,7 +104,9 @@ class Visitor:
         self.page.screenshot(path=self.shots / f"{name}.png", full_page=full_page)
 
     def close(self):
+        """Ends the visit, which must not have broken the Content-Security-Policy on any page."""
         self.context.close()
+        assert self.csp_violations == []
 
 
 def file_report(page, *, status, percent, progress, problems="", next_steps="", attach=None):
@@ -228,3 +240,44 @@ def test_it_carries_a_report_from_the_unit_through_review(
     sgj.close()
 
     assert dt.date(2019, 7, 15) <= Task.objects.get(pk=task.pk).updated_at.date()
+
+
+def test_it_keeps_the_admin_working_under_the_content_security_policy(
+    browser, live_server, transactional_db, units, staff, office, admin_user, shots
+):
+    build_small_plan(staff=staff, office=office)
+    CrontabSchedule.objects.get_or_create(minute="30", hour="8", timezone="Asia/Shanghai")
+    task = Task.objects.order_by("pk").first()
+
+    admin = Visitor(browser, live_server, shots)
+    admin.log_in("admin", "pw-admin")
+    assert admin.page.url == live_server.url + reverse("admin:index")
+    admin.goto(reverse("admin:tasks_task_changelist"))
+    assert admin.page.locator("#result_list tbody tr").count() == Task.objects.count()
+    admin.goto(reverse("admin:tasks_task_change", args=[task.pk]))
+    assert admin.page.locator("#task_form").is_visible()
+    admin.goto(reverse("admin:indicators_indicator_import"))
+    assert admin.page.locator("input[type=file]").count() == 1
+
+    # django-celery-beat's form explains a crontab in words, by a script it
+    # ships inline and templates/admin/djcelery/ moves into static/.
+    admin.goto(reverse("admin:django_celery_beat_periodictask_add"))
+    admin.page.locator("#id_crontab").select_option(index=1)
+    assert admin.page.locator(".field-crontab .help").get_by_text("Translation: At 08:30").is_visible()
+    admin.close()
+
+
+def test_it_switches_the_plan_year_on_the_task_list(
+    browser, live_server, transactional_db, units, staff, office, shots
+):
+    build_small_plan(staff=staff, office=office)
+    build_next_year()
+
+    sgj = Visitor(browser, live_server, shots)
+    sgj.log_in("sgj", "pw-sgj")
+    assert sgj.page.get_by_text("萧山区2020年度改革工作指标（测试）").is_visible()
+    # Choosing a year reloads the list (static/js/portal.js, no inline handler).
+    sgj.page.get_by_label("年度").select_option("2019")
+    sgj.page.wait_for_url("**plan=2019**")
+    assert sgj.page.get_by_text("萧山区2019年度改革工作指标（测试）").is_visible()
+    sgj.close()

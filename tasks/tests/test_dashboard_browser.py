@@ -75,6 +75,12 @@ def test_it_draws_the_overview_and_leads_from_an_overdue_row_to_its_task(
         assert expected.totals.overdue > 0 and expected.totals.verified > 0
         pgb.shot("dashboard")
 
+        # A chart's tooltip (ECharts writes it with style attributes).
+        page.locator("[data-chart='categories'] canvas").first.hover()
+        page.wait_for_function(
+            "document.querySelector(\"[data-chart='categories']\").innerText.trim() !== ''"
+        )
+
         # The numbers behind a chart, one click away.
         ranking = page.locator("section[aria-labelledby='ranking-title']")
         ranking.get_by_role("tab", name="数据表").click()
@@ -97,4 +103,4 @@ def test_it_draws_the_overview_and_leads_from_an_overdue_row_to_its_task(
         assert page.url == live_server.url + reverse("tasks:detail", args=[longest_overdue.id])
         assert page.get_by_text(longest_overdue.unit_name).first.is_visible()
         assert problems == []
-        pgb.close()
+        pgb.close()  # and no Content-Security-Policy violation on any page
