@@ -139,6 +139,15 @@ def test_it_locks_a_username_sprayed_from_many_addresses(client, staff):
     assert log_in_from(client, VICTIM, "sgj", "pw-sgj").status_code == 302
 
 
+def test_it_locks_the_user_out_of_their_usual_address_after_their_own_failures(client, staff):
+    assert log_in_from(client, VICTIM, "sgj", "pw-sgj").status_code == 302
+    statuses = [log_in_from(client, VICTIM, "sgj", "wrong").status_code for _ in range(5)]
+
+    assert statuses == [200, 200, 200, 200, 429]
+    locked = log_in_from(client, VICTIM, "sgj", "pw-sgj")
+    assertContains(locked, "该账号在本机连续 5 次密码错误", status_code=429)
+
+
 def test_it_ignores_a_forwarded_address_without_a_trusted_proxy(client, staff, settings):
     settings.TRUSTED_PROXY_COUNT = 0
     log_in_from(client, ATTACKER, "sgj", "guess", forwarded_for=VICTIM)
