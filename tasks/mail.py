@@ -106,7 +106,7 @@ class SMTPBackend(EmailBackend):
             if code != 354:
                 raise NotDelivered(smtplib.SMTPDataError(code, reply), permanent=_is_permanent(code))
         except NotDelivered:
-            self._drop()
+            self._reset()
             raise
         except (OSError, smtplib.SMTPException) as error:
             self._drop()
@@ -130,10 +130,9 @@ class SMTPBackend(EmailBackend):
         except (OSError, smtplib.SMTPException) as error:
             self._drop()
             raise Unconfirmed(error) from error
-        if code != 250:
-            self._drop()
-            raise NotDelivered(smtplib.SMTPDataError(code, reply), permanent=_is_permanent(code))
         smtp.sock.settimeout(self.timeout)
+        if code != 250:
+            raise NotDelivered(smtplib.SMTPDataError(code, reply), permanent=_is_permanent(code))
         return refusals
 
     def _send(self, email_message):
@@ -151,6 +150,13 @@ class SMTPBackend(EmailBackend):
         if refused:
             logger.warning("mail %r: recipients refused: %s", email_message.subject, refused)
         return True
+
+    def _reset(self):
+        """After a refusal the session goes on (QUIT, or the next message)."""
+        try:
+            self.connection.rset()
+        except (OSError, smtplib.SMTPException):
+            self._drop()
 
     def _drop(self):
         """Hang up without QUIT."""
