@@ -38,8 +38,7 @@ from django.utils import timezone
 from departments.models import Unit
 from departments.roles import REFORM_OFFICE
 
-from . import mail
-from .digests import digest_message
+from . import digests, mail
 from .models import ProgressReport, Reminder, Task, site_timezone
 
 logger = logging.getLogger(__name__)
@@ -301,6 +300,7 @@ def _mark_refused(digest: Digest, *, token, error: mail.NotDelivered) -> None:
         recipients=_addressed(digest),
         refusals=error.refusals,
         last_error=f"{type(error.error).__name__}: {error.error}"[:1000],
+        message_id=digests.message_id(digest.reminders),  # 重新发送 takes the whole e-mail
     )
     digest.outcome, digest.error, digest.refusals = REFUSED, error.error, error.refusals
 
@@ -340,7 +340,7 @@ def _deliver(
     connection = get_connection()
     try:
         try:
-            message = digest_message(digest, now=now)
+            message = digests.digest_message(digest, now=now)
             digest.refusals = mail.transmit(
                 connection,
                 message,

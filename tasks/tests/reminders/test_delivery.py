@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 
 from departments.models import Unit
 from indicators.models import Indicator, Plan
-from tasks import delivery, digests, jobs, reminders
+from tasks import delivery, digests, jobs, notices, reminders
 from tasks.models import Reminder, Task
 
 from .helpers import at, make_task, sweep_at
@@ -89,18 +89,21 @@ class RefusingBackend(EmailBackend):
         raise smtplib.SMTPRecipientsRefused(dict.fromkeys(messages[0].to, (550, b"5.1.1 No such user")))
 
 
-def test_it_reports_a_digest_refused_for_good_without_retrying_it(units, contacts, settings, capsys, caplog):
+def test_it_reports_a_digest_refused_for_good_without_retrying_it(
+    units, contacts, office, settings, capsys, caplog
+):
     settings.EMAIL_BACKEND = "tasks.tests.reminders.test_delivery.RefusingBackend"
-    task = make_task(due=D(2019, 7, 31))
+    first = make_task(due=D(2019, 7, 31), code="1")
+    make_task(due=D(2019, 7, 31), code="2")
     reminders.find_overdue(now=MOMENT)
 
     with time_machine.travel(MOMENT, tick=False):
-        assert jobs.reminders_deliver_unit.apply(args=[task.unit_id]).successful()
+        assert jobs.reminders_deliver_unit.apply(args=[first.unit_id]).successful()
     assert "retry" not in caplog.text
-    reminder = Reminder.objects.get(task=task)
-    assert (reminder.status(), reminder.attempts) == ("refused", 1)
+    assert [(r.status(), r.attempts) for r in Reminder.objects.all()] == [("refused", 1)] * 2
 
-    Reminder.objects.update(failed_at=None, last_error="")  # pending again, for the command
+    # 重新发送 takes the whole e-mail back to pending; the command reports the new refusal.
+    assert notices.notices_resend(reminder=Reminder.objects.get(task=first), user=office, now=MOMENT) == 2
     with pytest.raises(CommandError, match="1 digest"):
         call_command("send_reminders", "--as-of", "2019-08-01")
     err = capsys.readouterr().err

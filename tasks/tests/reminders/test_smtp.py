@@ -12,7 +12,7 @@ import time_machine
 from django.core import mail
 
 from departments.models import Unit
-from tasks import jobs, reminders
+from tasks import digests, jobs, reminders
 from tasks.models import Reminder
 
 from .helpers import at, contact_of, make_task
@@ -131,6 +131,7 @@ def test_it_does_not_send_again_a_digest_refused_for_good_until_the_addresses_ch
         result = reminders.sweep(now=at(2019, 8, 2))
     assert server.rcpt_attempts == 2
     assert result.failures == []
+    assert overdue.message_id == digests.message_id([overdue])
     # …until an admin corrects the unit's address.
     Unit.objects.filter(pk=overdue.unit_id).update(contact_email="sgj-office@units.example.com")
     server.refuse_rcpt = {"sgj@example.com": "550 5.1.1 No such user"}
