@@ -349,6 +349,10 @@ def _deliver(
                 ),
             )
         except ClaimLost as lost:
+            # Let go of what this delivery may still hold; the other one sends the rest.
+            Reminder.objects.filter(claim_token=token, sending_at=None).update(
+                claim_token=None, claimed_at=None
+            )
             logger.info("reminder digest not sent, another delivery has it: %s", lost)
             return None
         except mail.Unconfirmed as unconfirmed:

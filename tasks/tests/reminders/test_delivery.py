@@ -199,3 +199,20 @@ def test_it_keeps_the_reform_offices_digest_of_32000_escalations_small_and_count
     assert {i["due_date"] for s in context["sections"] for i in s["items"]} == {
         D(2019, 6, 30) - dt.timedelta(299)
     }
+
+
+def test_it_refuses_to_start_with_a_claim_that_goes_stale_before_the_server_must_answer(tmp_path):
+    from tests.test_settings import run_manage
+
+    result = run_manage(
+        "check",
+        DJANGO_DEBUG="1",
+        XSREFORM_VAR_DIR=str(tmp_path),
+        EMAIL_HOST="mail.example.com",
+        REMINDER_CLAIM_TIMEOUT_SECONDS="600",
+    )
+    assert result.returncode != 0
+    assert (
+        "REMINDER_CLAIM_TIMEOUT_SECONDS (600) must be longer than EMAIL_DATA_TIMEOUT + EMAIL_TIMEOUT (630)"
+        in (result.stderr)
+    )
