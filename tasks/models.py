@@ -368,6 +368,25 @@ class Reminder(models.Model):
         help_text=_("邮件服务器接收的时间；单位没有邮箱时为站内送达时间。"),
     )
     recipients = models.TextField(_("收件人"), blank=True)
+    # Delivery by e-mail (tasks.delivery): the body goes out only after
+    # sending_at is committed, so a worker that dies mid-send leaves a mark
+    # that says "the server may have it" rather than "send it again".
+    sending_at = models.DateTimeField(_("开始发送时间"), null=True, blank=True)
+    unconfirmed = models.BooleanField(
+        _("未确认"),
+        default=False,
+        help_text=_(
+            "邮件正文已发出，但没有收到服务器的确认（超时或连接中断）：服务器可能已收到，不自动重发。"
+        ),
+    )
+    failed_at = models.DateTimeField(
+        _("永久失败时间"),
+        null=True,
+        blank=True,
+        help_text=_("服务器以 5xx 永久拒收：收件人地址不变就不再自动重发。"),
+    )
+    refusals = models.JSONField(_("拒收的收件人"), default=dict, blank=True)
+    message_id = models.CharField(_("邮件 Message-ID"), max_length=200, blank=True)
     last_error = models.TextField(_("最近错误"), blank=True)
     voided_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
     void_reason = models.CharField(_("取消原因"), max_length=100, blank=True)
@@ -412,11 +431,19 @@ class Reminder(models.Model):
         return f"{self.get_reason_display()} · {self.task_id} · {self.period}"
 
     def status(self, now: dt.datetime | None = None) -> str:
-        """sent / portal (no address to send to) / scheduled / failed / pending / void."""
+        """sent / portal (no address to send to) / unconfirmed (the server may
+        have it) / refused (5xx, not retried) / scheduled / failed (will be
+        retried) / pending / void. tasks.notices.Status says the same in SQL."""
         if self.voided_at:
             return "void"
         if self.sent_at:
+            if self.unconfirmed:
+                return "unconfirmed"
             return "sent" if self.recipients else "portal"
+        if self.sending_at:
+            return "unconfirmed"  # the body went out; no answer (yet)
+        if self.failed_at:
+            return "refused"
         if self.remind_after > (now or timezone.now()):
             return "scheduled"
         return "failed" if self.last_error else "pending"

@@ -1,15 +1,18 @@
-"""Reminder pages: a unit's notices, the reform office's notice log and the
-manual reminder (催办) from a task page. Thin views over tasks.notices; the
+"""Reminder pages: a unit's notices, the reform office's notice log (with
+重新发送 for an e-mail that went unconfirmed or was refused) and the manual
+reminder (催办) from a task page. Thin views over tasks.notices; the
 task comes from tasks.access.get_task_for_user."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from indicators.models import Plan
@@ -73,6 +76,28 @@ def notice_log(request):
             "missing_calendar_years": years_needing_calendar(today=today, plan_years=plan_years),
         },
     )
+
+
+@require_POST
+@login_required
+def notice_resend(request, pk):
+    """重新发送: the reform office sends an unconfirmed or refused e-mail again."""
+    if not access.is_reform_office(request.user):
+        raise PermissionDenied(_("只有跑改办可以重新发送提醒。"))
+    reminder = get_object_or_404(Reminder, pk=pk)
+    count = notices.notices_resend(reminder=reminder, user=request.user, now=timezone.now())
+    if count:
+        messages.success(
+            request,
+            ngettext("已重新排队发送 %(count)d 条提醒。", "已重新排队发送 %(count)d 条提醒。", count)
+            % {"count": count},
+        )
+    else:
+        messages.info(request, _("这条提醒无需重新发送（已发送成功，或仍在等待邮件服务器答复）。"))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("tasks:notice_log")
+    return redirect(back)
 
 
 @require_POST

@@ -5,16 +5,18 @@ step looks for one kind of due work, records a `Reminder` row per task for
 it in one transaction and returns how many it found:
 
 - `find_overdue` — past the due date and not verified: the first notice for
-  that due date (repeats are scheduled when a notice is sent, see `_mark_sent`);
+  that due date (repeats are scheduled when a notice is sent, see
+  `tasks.delivery._repeats`);
 - `find_due_soon` — not done, due within the plan's N working days;
 - `find_report_missing` — still open with no progress report this month, from
   the plan's report day D on;
 - `find_escalations` — overdue for more than 15 days: to the reform office.
 
-Then `deliver_unit` / `deliver_office` send one digest per unit (and one to
-the reform office for escalations) with every pending notice whose time has
-come: claim the rows with a conditional UPDATE, send, and mark them sent only
-once the mail server accepted; a failure releases the claim so the next
+Then `deliver_unit` / `deliver_office` (tasks.delivery, re-exported here)
+send one digest per unit (and one to the reform office for escalations) with
+every pending notice whose time has come: claim the rows with a conditional
+UPDATE, mark them "sending" before the body goes out and "sent" once the mail
+server accepted; a refusal before the body releases the claim so the next
 attempt (a Celery retry or the next sweep) sends them.
 
 Nothing here knows about Celery: `tasks.jobs` and the `send_reminders`
@@ -25,25 +27,29 @@ import fcntl
 import hashlib
 import logging
 import time
-import uuid
-from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
-from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 
-from departments.models import Unit
-from departments.roles import REFORM_OFFICE
 from indicators.models import Plan
 
+# The delivery half lives in tasks.delivery (the e-mail in tasks.digests);
+# its names are re-exported for tasks.jobs, the command and the tests.
+from .delivery import (  # noqa: F401
+    REFUSED,
+    UNCONFIRMED,
+    DeliveryFailed,
+    Digest,
+    deliver_office,
+    deliver_unit,
+    office_recipients,
+    unit_recipients,
+)
 from .models import ProgressReport, Reminder, Task, site_timezone
 from .workdays import WorkdayCalendar
 
@@ -51,11 +57,8 @@ logger = logging.getLogger(__name__)
 
 Reason = Reminder.Reason
 ESCALATE_AFTER_DAYS = 15  # overdue for more than this many days
-REPEAT_OVERDUE_DAYS = 7
 # Tasks a unit still has to work on (and so to report on every month).
 OPEN_STATUSES = [Task.Status.NOT_STARTED, Task.Status.IN_PROGRESS, Task.Status.RETURNED]
-# The order of the sections in a digest.
-DIGEST_ORDER = [Reason.MANUAL, Reason.OVERDUE, Reason.ESCALATION, Reason.DUE_SOON, Reason.REPORT_MISSING]
 
 
 def local_date(moment: dt.datetime) -> dt.date:
@@ -173,61 +176,7 @@ DAILY_STEPS = [
 MONTH_END_STEPS = [(Reason.OVERDUE, find_overdue)]
 
 
-# Delivering: one digest per unit, one for the reform office.
-
-
-class DeliveryFailed(Exception):
-    """The mail server did not take the digest; its notices stay pending."""
-
-    def __init__(self, digest: "Digest", error: Exception):
-        super().__init__(f"{digest.label}: {type(error).__name__}: {error}")
-        self.digest = digest
-        self.error = error
-
-
-@dataclass
-class Digest:
-    unit: Unit | None  # None: the reform office's escalation digest
-    recipients: list[str]
-    reminders: list[Reminder]
-    sent: bool = False
-
-    @property
-    def label(self) -> str:
-        return self.unit.name if self.unit else REFORM_OFFICE
-
-
-def _unique_addresses(addresses) -> list[str]:
-    seen, out = set(), []
-    for address in addresses:
-        address = (address or "").strip()
-        if address and address.lower() not in seen:
-            seen.add(address.lower())
-            out.append(address)
-    return out
-
-
-def unit_recipients(unit: Unit) -> list[str]:
-    """The unit's staff (active accounts with an e-mail) and its contact address."""
-    staff = (
-        get_user_model()
-        .objects.filter(memberships__unit=unit, is_active=True)
-        .exclude(email="")
-        .order_by("email")
-        .values_list("email", flat=True)
-    )
-    return _unique_addresses([*staff, unit.contact_email])
-
-
-def office_recipients() -> list[str]:
-    users = (
-        get_user_model()
-        .objects.filter(groups__name=REFORM_OFFICE, is_active=True)
-        .exclude(email="")
-        .order_by("email")
-        .values_list("email", flat=True)
-    )
-    return _unique_addresses(users)
+# Delivering (tasks.delivery): which deliveries are due.
 
 
 def units_with_pending(*, now: dt.datetime) -> list[int]:
@@ -238,214 +187,6 @@ def units_with_pending(*, now: dt.datetime) -> list[int]:
 
 def office_has_pending(*, now: dt.datetime) -> bool:
     return Reminder.objects.pending(now=now).filter(reason=Reason.ESCALATION).exists()
-
-
-def _void_reasons(reminders: list[Reminder], today: dt.date) -> dict[int, str]:
-    """Notices that no longer apply by the time they go out (the task was
-    verified, its due date moved, the report came in…): pk → why."""
-    month_reports = dict(
-        ProgressReport.objects.filter(
-            task_id__in={r.task_id for r in reminders if r.reason == Reason.REPORT_MISSING}
-        )
-        .values("task_id")
-        .annotate(latest=Max("created_at"))
-        .values_list("task_id", "latest")
-    )
-    reasons = {}
-    for reminder in reminders:
-        task = reminder.task
-        why = ""
-        if not task.is_active:
-            why = "任务已停用"
-        elif task.status == Task.Status.VERIFIED:
-            why = "任务已核实办结"
-        elif reminder.reason in (Reason.DUE_SOON, Reason.OVERDUE, Reason.ESCALATION):
-            if task.due_date != reminder.due_date:
-                why = "截止日期已调整"
-            elif reminder.reason == Reason.DUE_SOON and task.status == Task.Status.COMPLETED:
-                why = "单位已报完成"
-            elif reminder.reason == Reason.DUE_SOON and task.due_date < today:
-                why = "已过截止日期"
-        elif reminder.reason == Reason.REPORT_MISSING:
-            latest = month_reports.get(task.pk)
-            if reminder.period != f"{today:%Y-%m}":
-                why = "已过当月"
-            elif task.status not in OPEN_STATUSES:
-                why = "单位已报完成"
-            elif latest and local_date(latest) >= today.replace(day=1):
-                why = "本月已报送"
-        if why:
-            reasons[reminder.pk] = why
-    return reasons
-
-
-def _claim(reminders: list[Reminder]) -> list[Reminder]:
-    """Take the notices for this delivery: one conditional UPDATE marks those
-    that are unsent and unclaimed (or whose claim went stale, its worker having
-    died) with a fresh token; a concurrent delivery matches none of them."""
-    clock = timezone.now()
-    stale = clock - dt.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
-    token = uuid.uuid4()
-    Reminder.objects.filter(pk__in=[r.pk for r in reminders], sent_at=None, voided_at=None).filter(
-        Q(claimed_at=None) | Q(claimed_at__lt=stale)
-    ).update(claim_token=token, claimed_at=clock, attempts=F("attempts") + 1)
-    mine = set(Reminder.objects.filter(claim_token=token).values_list("pk", flat=True))
-    claimed = [r for r in reminders if r.pk in mine]
-    for reminder in claimed:
-        reminder.claim_token = token
-    return claimed
-
-
-def _next_overdue_period(period: str) -> str:
-    due, _, number = period.partition("#")
-    return f"{due}#{int(number or 0) + 1}"
-
-
-@transaction.atomic
-def _mark_sent(digest: Digest, *, token, now: dt.datetime) -> None:
-    """Sent: record it, and schedule each overdue notice's repeat seven days
-    on. The repeat is one row, due at one moment: however long the sweep does
-    not run after that, it goes out once."""
-    clock = timezone.now()
-    Reminder.objects.filter(claim_token=token).update(
-        sent_at=clock, recipients=", ".join(digest.recipients), last_error="", claim_token=None
-    )
-    repeat_at = start_of_day(local_date(now) + dt.timedelta(days=REPEAT_OVERDUE_DAYS))
-    repeats = [
-        Reminder(
-            task_id=r.task_id,
-            unit_id=r.unit_id,
-            reason=Reason.OVERDUE,
-            period=_next_overdue_period(r.period),
-            due_date=r.due_date,
-            remind_after=repeat_at,
-            created_at=clock,
-        )
-        for r in digest.reminders
-        if r.reason == Reason.OVERDUE
-    ]
-    Reminder.objects.bulk_create(repeats, batch_size=1000, ignore_conflicts=True)
-    for reminder in digest.reminders:
-        reminder.sent_at, reminder.recipients = clock, ", ".join(digest.recipients)
-    digest.sent = True
-
-
-def _release(token, error: Exception) -> None:
-    Reminder.objects.filter(claim_token=token).update(
-        claim_token=None, claimed_at=None, last_error=f"{type(error).__name__}: {error}"[:1000]
-    )
-
-
-def _deliver(
-    pending: QuerySet, *, now: dt.datetime, unit: Unit | None, recipients, send: bool
-) -> Digest | None:
-    today = local_date(now)
-    reminders = list(pending.select_related("task__indicator__plan", "task__unit", "sent_by").order_by("pk"))
-    void = _void_reasons(reminders, today)
-    if void:
-        by_reason = defaultdict(list)
-        for pk, why in void.items():
-            by_reason[why].append(pk)
-        for why, pks in by_reason.items():
-            Reminder.objects.filter(pk__in=pks, sent_at=None).update(
-                voided_at=timezone.now(), void_reason=why
-            )
-    reminders = _claim([r for r in reminders if r.pk not in void])
-    if not reminders:
-        return None
-    digest = Digest(unit=unit, recipients=list(recipients), reminders=reminders)
-    token = reminders[0].claim_token
-    if digest.recipients and send:
-        try:
-            digest_message(digest, now=now).send()
-        except Exception as error:
-            # Whatever went wrong, the notices must not stay claimed.
-            _release(token, error)
-            logger.warning("reminder digest to %s not sent: %s", digest.label, error)
-            raise DeliveryFailed(digest, error) from error
-    _mark_sent(digest, token=token, now=now)
-    logger.info(
-        "reminder digest to %s: %d notice(s), %s",
-        digest.label,
-        len(digest.reminders),
-        ", ".join(digest.recipients) if digest.recipients else "no e-mail address (portal only)",
-    )
-    return digest
-
-
-def deliver_unit(*, unit_id: int, now: dt.datetime, send: bool = True) -> Digest | None:
-    """Send the unit one digest of its pending notices; None when there are
-    none (or another delivery has them). Raises DeliveryFailed."""
-    unit = Unit.objects.get(pk=unit_id)
-    pending = Reminder.objects.pending(now=now).to_units().filter(unit=unit)
-    return _deliver(pending, now=now, unit=unit, recipients=unit_recipients(unit), send=send)
-
-
-def deliver_office(*, now: dt.datetime, send: bool = True) -> Digest | None:
-    """Send the reform office one digest of the pending escalations."""
-    pending = Reminder.objects.pending(now=now).filter(reason=Reason.ESCALATION)
-    return _deliver(pending, now=now, unit=None, recipients=office_recipients(), send=send)
-
-
-# The e-mail.
-
-
-def _absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
-
-
-def _item(reminder: Reminder, today: dt.date) -> dict:
-    task, indicator = reminder.task, reminder.task.indicator
-    return {
-        "reminder": reminder,
-        "code": indicator.code,
-        "category": indicator.category,
-        "task_text": indicator.task_text,
-        "deadline_label": indicator.deadline_label,
-        "report_day": indicator.plan.report_day,
-        "due_date": task.due_date,
-        "unit": task.unit.name,
-        "status": task.get_status_display(),
-        "awaits_review": task.status == Task.Status.COMPLETED,
-        "days_late": (today - task.due_date).days,
-        "days_left": (task.due_date - today).days,
-        "url": _absolute(reverse("tasks:detail", args=[task.pk])),
-    }
-
-
-def digest_context(digest: Digest, *, now: dt.datetime) -> dict:
-    today = local_date(now)
-    by_reason = defaultdict(list)
-    for reminder in sorted(
-        digest.reminders, key=lambda r: (r.task.due_date, r.task.indicator.position, r.pk)
-    ):
-        by_reason[reminder.reason].append(_item(reminder, today))
-    sections = [
-        {"reason": reason, "label": Reason(reason).label, "items": by_reason[reason]}
-        for reason in DIGEST_ORDER
-        if by_reason[reason]
-    ]
-    return {
-        "unit": digest.unit,
-        "today": today,
-        "month": today.month,
-        "sections": sections,
-        "count": len(digest.reminders),
-        "site_url": settings.SITE_URL,
-        "notices_url": _absolute(reverse("tasks:notices" if digest.unit else "tasks:notice_log")),
-    }
-
-
-def digest_message(digest: Digest, *, now: dt.datetime) -> EmailMultiAlternatives:
-    name = "reminder_digest" if digest.unit else "escalation_digest"
-    context = digest_context(digest, now=now)
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string(f"tasks/email/{name}_subject.txt", context).split())
-        text = render_to_string(f"tasks/email/{name}.txt", context)
-        html = render_to_string(f"tasks/email/{name}.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, digest.recipients)
-    message.attach_alternative(html, "text/html")
-    return message
 
 
 # The sweep.
@@ -548,7 +289,9 @@ def deliver_all(*, now: dt.datetime, send: bool = True) -> tuple[list[Digest], l
         except DeliveryFailed as failure:
             failures.append(failure)
         else:
-            if digest:
+            if digest and digest.outcome == REFUSED:
+                failures.append(DeliveryFailed(digest, digest.error, permanent=True))
+            elif digest:
                 digests.append(digest)
     return digests, failures
 

@@ -177,16 +177,22 @@ MEDIA_URL = "/media-not-served/"
 # E-mail: SMTP when EMAIL_HOST is set, otherwise one file per message.
 EMAIL_HOST = env_str("EMAIL_HOST", "")
 if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    # Django's SMTP backend, with a long wait for the reply to the message body
+    # and the outcome of each recipient (docs/reminders.md, "Delivery").
+    EMAIL_BACKEND = "tasks.mail.SMTPBackend"
     EMAIL_PORT = env_int("EMAIL_PORT", 25)
     EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
     EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)  # connecting and each command before the body
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
+# The wait for the server's reply once the message body is sent: RFC 5321
+# §4.5.3.2.6 gives the server 10 minutes, and a reply that comes after the
+# client gave up is a message delivered but counted failed.
+EMAIL_DATA_TIMEOUT = env_int("EMAIL_DATA_TIMEOUT", 600)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "xsreform <noreply@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -227,10 +233,19 @@ if _retry_total >= CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", flo
     raise ImproperlyConfigured(
         f"reminder mail retries wait {_retry_total} s in all: keep it under half the broker's visibility timeout"
     )
-# A claimed digest whose worker died is taken over after this long; longer
-# than one SMTP attempt can last (EMAIL_TIMEOUT).
-REMINDER_CLAIM_TIMEOUT_SECONDS = env_int("REMINDER_CLAIM_TIMEOUT_SECONDS", 600)
+# A claimed digest whose worker died is taken over after this long (or, if
+# the body had gone out, recorded as unconfirmed); longer than one SMTP
+# attempt can last, the wait for the final reply included.
+REMINDER_CLAIM_TIMEOUT_SECONDS = env_int("REMINDER_CLAIM_TIMEOUT_SECONDS", 900)
+if EMAIL_HOST and REMINDER_CLAIM_TIMEOUT_SECONDS <= EMAIL_DATA_TIMEOUT + EMAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"REMINDER_CLAIM_TIMEOUT_SECONDS ({REMINDER_CLAIM_TIMEOUT_SECONDS}) must be longer than"
+        f" EMAIL_DATA_TIMEOUT + EMAIL_TIMEOUT ({EMAIL_DATA_TIMEOUT + EMAIL_TIMEOUT})"
+    )
 REMINDER_SWEEP_LOCK_SECONDS = env_int("REMINDER_SWEEP_LOCK_SECONDS", 900)
+# A digest lists at most this many items, the most pressing first; the rest
+# are counted, with a link to the full list in the portal.
+REMINDER_DIGEST_MAX_ITEMS = env_int("REMINDER_DIGEST_MAX_ITEMS", 50)
 
 # django-import-export: only users holding the explicit permission may import
 # or export (its default lets every staff user in), and validation errors roll

@@ -11,9 +11,11 @@ register = template.Library()
 
 STATUS_STYLES = {
     notices.Status.SENT: "text-bg-success",
+    notices.Status.UNCONFIRMED: "text-bg-info",
     notices.Status.PORTAL: "text-bg-secondary",
     notices.Status.PENDING: "text-bg-warning",
     notices.Status.FAILED: "text-bg-danger",
+    notices.Status.REFUSED: "text-bg-danger",
     notices.Status.SCHEDULED: "text-bg-light border",
     notices.Status.VOID: "text-bg-light border text-decoration-line-through",
 }
@@ -37,6 +39,11 @@ def notice_status(reminder, now=None) -> str:
         STATUS_STYLES.get(status, "text-bg-light"),
         notices.Status.LABELS[status],
     )
+
+
+@register.simple_tag
+def notice_resendable(reminder, now=None) -> bool:
+    return reminder.status(now) in notices.Status.RESENDABLE
 
 
 @register.simple_tag

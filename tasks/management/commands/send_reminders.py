@@ -65,6 +65,10 @@ class Command(BaseCommand):
         verb = "would send" if dry_run else "sent"
         for digest in result.digests:
             to = ", ".join(digest.recipients) or "no e-mail address (portal only)"
+            if digest.outcome == reminders.UNCONFIRMED:
+                to += "; no reply from the server after the message: unconfirmed, not sent again"
+            if digest.refusals:
+                to += f"; refused: {', '.join(digest.refusals)}"
             self.stdout.write(f"{verb} to {digest.label} <{to}>: {len(digest.reminders)} notice(s)")
             for reminder in digest.reminders:
                 indicator = reminder.task.indicator
@@ -74,7 +78,8 @@ class Command(BaseCommand):
                     f"{indicator.task_text[:30]}"
                 )
         for failure in result.failures:
-            self.stderr.write(self.style.ERROR(f"not sent (left for the next sweep): {failure}"))
+            then = "not sent again to these addresses" if failure.permanent else "left for the next sweep"
+            self.stderr.write(self.style.ERROR(f"not sent ({then}): {failure}"))
         self.stdout.write(
             f"{len(result.digests)} digest(s) {verb}, {len(result.failures)} failed, in {result.seconds:.2f} s"
         )

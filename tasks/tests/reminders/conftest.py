@@ -1,8 +1,10 @@
+import socket
+
 import pytest
 
 from departments.models import Unit
 
-from .helpers import FlakyBackend, contact_of
+from .helpers import FlakyBackend, Mailbox, contact_of
 
 
 @pytest.fixture
@@ -20,3 +22,30 @@ def flaky_mail(settings, mailoutbox):
     FlakyBackend.failures = 0
     yield FlakyBackend
     FlakyBackend.failures = 0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    """An SMTP server (aiosmtpd) on 127.0.0.1, in a thread: (Mailbox, port)."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield mailbox, controller.port
+    mailbox.release.set()
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp):
+    box, _ = smtp
+    box.reset()
+    yield box
+    box.release.set()  # a reply still held goes out (to whoever still listens)

@@ -1,9 +1,13 @@
 """Helpers for the reminder tests: moments in Asia/Shanghai, a sweep at a
-frozen moment, units with contact addresses, a task made to measure, and
-mail backends that fail on purpose."""
+frozen moment, units with contact addresses, a task made to measure, mail
+backends that fail on purpose and an SMTP server that misbehaves on purpose."""
 
+import asyncio
 import datetime as dt
 import threading
+import time
+from email import message_from_bytes
+from email import policy as email_policy
 from smtplib import SMTPDataError
 from zoneinfo import ZoneInfo
 
@@ -79,3 +83,52 @@ class FlakyBackend(EmailBackend):
                 FlakyBackend.failures -= 1
                 raise SMTPDataError(451, b"4.3.0 try again later")
         return super().send_messages(messages)
+
+
+class Mailbox:
+    """An aiosmtpd handler. It keeps what it accepts (`messages`, and each
+    one's accepted recipients in `envelopes`) and can misbehave: refuse the
+    first `refuse` messages with a 451, refuse recipients (`refuse_rcpt`:
+    address → reply), answer the message with `reply` instead of 250, answer
+    `delay` seconds late, or (`hold`) not answer the first message until
+    `release` is set — `received` is set as soon as it has a message."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.refuse = 0
+        self.attempts = 0
+        self.rcpt_attempts = 0
+        self.messages = []
+        self.envelopes = []
+        self.refuse_rcpt = {}
+        self.reply = "250 Message accepted"
+        self.delay = 0.0
+        self.hold = False
+        self.received = threading.Event()
+        self.release = threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.rcpt_attempts += 1
+        if address in self.refuse_rcpt:
+            return self.refuse_rcpt[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.attempts += 1
+        if self.refuse > 0:
+            self.refuse -= 1
+            return "451 4.3.0 Try again later"
+        if self.reply.startswith("250"):
+            self.messages.append(message_from_bytes(envelope.content, policy=email_policy.default))
+            self.envelopes.append(list(envelope.rcpt_tos))
+        self.received.set()
+        if self.hold:
+            self.hold, release = False, self.release
+            deadline = time.monotonic() + 60
+            while not release.is_set() and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(self.delay)
+        return self.reply

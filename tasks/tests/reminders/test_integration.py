@@ -3,9 +3,10 @@ subprocess on the test database, delivered to an SMTP server (aiosmtpd) on
 127.0.0.1. The worker takes its own queue, so parallel runs on one Redis do
 not take each other's jobs."""
 
+import contextlib
 import datetime as dt
 import os
-import socket
+import signal
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 
 from tasks import jobs
 from tasks.models import Reminder
@@ -39,69 +41,35 @@ def wait_for(condition, what: str, timeout: float = DEADLINE):
     pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Mailbox:
-    """An aiosmtpd handler that refuses the first `refuse` messages with a 451."""
-
-    def __init__(self):
-        self.reset()
-
-    def reset(self):
-        self.refuse = 0
-        self.attempts = 0
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.attempts += 1
-        if self.refuse > 0:
-            self.refuse -= 1
-            return "451 4.3.0 Try again later"
-        self.messages.append(message_from_bytes(envelope.content, policy=email_policy.default))
-        return "250 Message accepted"
-
-
-@pytest.fixture(scope="module")
-def smtp():
-    from aiosmtpd.controller import Controller
-
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield mailbox, controller.port
-    controller.stop()
-
-
 def database_url() -> str:
     db = settings.DATABASES["default"]
     auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.fixture(scope="module")
-def worker(django_db_setup, django_db_blocker, smtp, tmp_path_factory):
-    """`celery -A xsreform worker` on a queue of its own, on the test database."""
-    if not settings.REDIS_URL:
-        pytest.skip("REDIS_URL is not set")
-    _, port = smtp
-    queue = f"xsreform-it-{uuid.uuid4().hex[:10]}"
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
+# Small timeouts, so that a slow server and a dead worker show within seconds:
+# 2 s for each command before the body, 3 s for the reply to the body, and a
+# claim that goes stale after 6 s.
+WORKER_TIMEOUTS = {"EMAIL_TIMEOUT": "2", "EMAIL_DATA_TIMEOUT": "3", "REMINDER_CLAIM_TIMEOUT_SECONDS": "6"}
+
+
+@contextlib.contextmanager
+def running_worker(port: int, queue: str, log: Path):
+    """`celery -A xsreform worker --pool=solo` on `queue`, on the test
+    database, mailing the SMTP server on `port`; yields the process."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
         "CELERY_QUEUE": queue,
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(port),
-        "EMAIL_TIMEOUT": "10",
+        **WORKER_TIMEOUTS,
         "REMINDER_MAIL_RETRY_SECONDS": "1",
         "SITE_URL": SITE_URL,
     }
     celery = Path(sys.executable).with_name("celery")
-    with open(log, "wb") as out:
+    started = log.read_bytes().count(b"ready.") if log.exists() else 0
+    with open(log, "ab") as out:
         process = subprocess.Popen(
             [
                 str(celery),
@@ -112,7 +80,7 @@ def worker(django_db_setup, django_db_blocker, smtp, tmp_path_factory):
                 "--queues",
                 queue,
                 "--hostname",
-                f"{queue}@%h",
+                f"{queue}-{uuid.uuid4().hex[:4]}@%h",
                 "--without-heartbeat",
                 "--without-gossip",
                 "--without-mingle",
@@ -125,12 +93,12 @@ def worker(django_db_setup, django_db_blocker, smtp, tmp_path_factory):
         )
     try:
         wait_for(
-            lambda: process.poll() is not None or b"ready." in log.read_bytes(),
+            lambda: process.poll() is not None or log.read_bytes().count(b"ready.") > started,
             "the worker to start",
             timeout=30,
         )
         assert process.poll() is None, log.read_text(errors="replace")
-        yield queue, log
+        yield process
     finally:
         process.terminate()
         try:
@@ -140,11 +108,20 @@ def worker(django_db_setup, django_db_blocker, smtp, tmp_path_factory):
             process.wait(timeout=5)
 
 
-@pytest.fixture
-def mailbox(smtp):
-    box, _ = smtp
-    box.reset()
-    return box
+def new_queue() -> str:
+    return f"xsreform-it-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup, django_db_blocker, smtp, tmp_path_factory):
+    """A worker on a queue of its own, for the module."""
+    if not settings.REDIS_URL:
+        pytest.skip("REDIS_URL is not set")
+    _, port = smtp
+    queue = new_queue()
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    with running_worker(port, queue, log):
+        yield queue, log
 
 
 def queue_sweep(queue: str, moment) -> None:
@@ -203,6 +180,126 @@ def test_it_delivers_exactly_one_copy_when_the_server_refuses_twice(worker, mail
     sweeps = worker_log.count("reminder sweep:")
     wait_for(lambda: log.read_text(errors="replace").count("reminder sweep:") > sweeps, "the second sweep")
     assert len(mailbox.messages) == 1
+
+
+def run_job(queue: str, log: Path, job, **options) -> None:
+    """Queue `job` and wait until the worker has run it. The worker runs one
+    job at a time, in order: whatever was queued before has run too."""
+    job_id = job.apply_async(queue=queue, ignore_result=True, **options).id
+    wait_for(lambda: f"[{job_id}] succeeded" in log.read_text(errors="replace"), f"{job.name} to run")
+
+
+def sweep_and_deliver(queue: str, log: Path, moment) -> None:
+    """The month-end sweep, and every delivery it queued, run."""
+    run_job(queue, log, jobs.reminders_sweep, kwargs={"month_end": True, "as_of": moment.isoformat()})
+    run_job(queue, log, jobs.reminders_deliver_office, kwargs={"as_of": moment.isoformat()})
+
+
+def new_lines(log: Path, since: int) -> str:
+    return log.read_bytes()[since:].decode(errors="replace")
+
+
+def test_it_sends_one_copy_to_a_server_that_answers_after_the_timeout_and_never_again(
+    worker, mailbox, units, contacts
+):
+    """The server has the message but its 250 comes after EMAIL_DATA_TIMEOUT:
+    the digest may have arrived, so it is unconfirmed, not sent again."""
+    queue, log = worker
+    since = log.stat().st_size
+    task = make_task(due=dt.date(2019, 7, 31))
+    mailbox.delay = 5  # > EMAIL_DATA_TIMEOUT (3 s)
+
+    sweep_and_deliver(queue, log, at(2019, 8, 1, 0, 10))
+
+    assert len(mailbox.messages) == 1
+    reminder = Reminder.objects.get(task=task, period="2019-07-31#0")
+    assert reminder.status() == "unconfirmed"
+    assert "timed out" in reminder.last_error
+    worker_log = new_lines(log, since)
+    assert "unconfirmed, not retried" in worker_log
+    assert " retry " not in worker_log
+    # The next sweep leaves it alone too.
+    sweep_and_deliver(queue, log, at(2019, 8, 1, 8, 30))
+    assert len(mailbox.messages) == 1
+    assert mailbox.attempts == 1
+    reminder.refresh_from_db()
+    assert reminder.status() == "unconfirmed"
+
+
+def test_it_never_sends_a_second_copy_after_the_worker_is_killed_once_the_message_went_out(
+    smtp, mailbox, units, contacts, tmp_path
+):
+    """SIGKILL to the worker while the server holds the message and has not
+    answered yet; a new worker and the next sweep, after the claim went stale."""
+    if not settings.REDIS_URL:
+        pytest.skip("REDIS_URL is not set")
+    _, port = smtp
+    queue, log = new_queue(), tmp_path / "worker.log"
+    task = make_task(due=dt.date(2019, 7, 31))
+    moment = at(2019, 8, 1, 0, 10)
+    mailbox.hold = True
+
+    with running_worker(port, queue, log) as process:
+        queue_sweep(queue, moment)
+        assert mailbox.received.wait(DEADLINE), "the message at the SMTP server"
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    mailbox.release.set()
+    reminder = Reminder.objects.get(task=task, period="2019-07-31#0")
+    stale = int(WORKER_TIMEOUTS["REMINDER_CLAIM_TIMEOUT_SECONDS"])
+
+    with running_worker(port, queue, log):
+        wait_for(
+            lambda: time.time() > reminder.claimed_at.timestamp() + stale + 0.5,
+            "the claim to go stale",
+            timeout=stale + 5,
+        )
+        sweep_and_deliver(queue, log, moment)
+
+    assert len(mailbox.messages) == 1
+    reminder.refresh_from_db()
+    assert reminder.status() == "unconfirmed"
+    assert reminder.sent_at == reminder.sending_at
+    # The overdue chase goes on: the repeat is scheduled as for a sent notice.
+    assert Reminder.objects.filter(task=task, period="2019-07-31#1").exists()
+
+
+def test_it_delivers_to_the_recipients_the_server_takes_and_records_the_one_it_refuses(
+    worker, mailbox, units, contacts, staff
+):
+    queue, log = worker
+    task = make_task(due=dt.date(2019, 7, 31))
+    mailbox.refuse_rcpt = {contact_of(task.unit): "550 5.1.1 Mailbox unavailable"}
+
+    sweep_and_deliver(queue, log, at(2019, 8, 1, 0, 10))
+
+    assert mailbox.envelopes == [["sgj@example.com"]]
+    reminder = Reminder.objects.get(task=task, period="2019-07-31#0")
+    assert reminder.status() == "sent"
+    assert reminder.refusals == {contact_of(task.unit): "550 5.1.1 Mailbox unavailable"}
+
+
+def test_it_does_not_retry_a_digest_whose_every_recipient_was_refused_and_shows_it_in_the_log(
+    worker, mailbox, units, contacts, staff, office, client
+):
+    queue, log = worker
+    since = log.stat().st_size
+    task = make_task(due=dt.date(2019, 7, 31))
+    refused = {"sgj@example.com": "550 5.1.1 No such user", contact_of(task.unit): "550 5.7.1 Rejected"}
+    mailbox.refuse_rcpt = dict(refused)
+
+    sweep_and_deliver(queue, log, at(2019, 8, 1, 0, 10))
+    sweep_and_deliver(queue, log, at(2019, 8, 1, 8, 30))  # the next sweep
+
+    assert mailbox.rcpt_attempts == 2  # one digest, two recipients, once
+    assert mailbox.messages == []
+    assert " retry " not in new_lines(log, since)
+    reminder = Reminder.objects.get(task=task, period="2019-07-31#0")
+    assert (reminder.status(), reminder.attempts, reminder.refusals) == ("refused", 1, refused)
+    client.force_login(office)
+    page = client.get(reverse("tasks:notice_log"), {"status": "refused"}).content.decode()
+    assert "发送失败（永久，需检查地址）" in page
+    assert "550 5.1.1 No such user" in page
 
 
 def test_it_runs_the_demo_sweep_on_sqlite_and_writes_the_mail_to_files(tmp_path):

@@ -207,3 +207,105 @@ def test_it_refuses_to_chase_a_verified_task(client, office, july_15):
     response = client.post(reverse("tasks:remind", args=[task.pk]), follow=True)
     assertContains(response, "无需催办")
     assert not Reminder.objects.exists()
+
+
+# Unconfirmed and refused e-mails, and 重新发送
+
+
+@pytest.fixture
+def delivered(units, contacts, staff, mailoutbox):
+    """区数管局's overdue notice, delivered on 1 August; the clock stays there."""
+    task = make_task(due=D(2019, 7, 31))
+    sweep_at(at(2019, 8, 1, 0, 10), month_end=True)
+    mailoutbox.clear()
+    with time_machine.travel(at(2019, 8, 1, 9), tick=False):
+        yield Reminder.objects.get(task=task, period="2019-07-31#0")
+
+
+def test_it_shows_an_unconfirmed_e_mail_and_lets_the_office_send_it_again(
+    client, office, delivered, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    message_id = delivered.message_id
+    # What a delivery records when the server never answered the message.
+    Reminder.objects.filter(pk=delivered.pk).update(
+        unconfirmed=True, last_error="SMTPServerDisconnected: timed out"
+    )
+    client.force_login(office)
+
+    page = client.get(reverse("tasks:notice_log"), {"status": "unconfirmed"})
+
+    assert [n.pk for n in page.context["page"]] == [delivered.pk]
+    assertContains(page, "已发送（未确认）")
+    assertContains(page, "系统不会自动重发")
+    assertContains(page, "timed out")
+    assertContains(page, reverse("tasks:notice_resend", args=[delivered.pk]))
+    assertNotContains(client.get(reverse("tasks:notice_log"), {"status": "sent"}), "重新发送</button>")
+
+    queued = []
+    monkeypatch.setattr(jobs.reminders_deliver_unit, "delay", lambda *a, **k: queued.append(a))
+    back = reverse("tasks:notice_log") + "?status=unconfirmed"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("tasks:notice_resend", args=[delivered.pk]), {"next": back}, follow=True
+        )
+
+    assert response.redirect_chain[-1][0] == back
+    assertContains(response, "已重新排队发送 1 条提醒")
+    assert queued == [(delivered.unit_id,)]
+    delivered.refresh_from_db()
+    assert delivered.status() == "pending"
+    reminders.deliver_unit(unit_id=delivered.unit_id, now=at(2019, 8, 1, 9))
+    (message,) = mailoutbox
+    assert message.message()["Message-ID"] == message_id  # merged with the first copy, if it came
+
+
+def test_it_shows_a_refused_e_mail_with_each_refusal(client, office, delivered):
+    contact = delivered.recipients.split(", ")[1]
+    Reminder.objects.filter(pk=delivered.pk).update(
+        sent_at=None,
+        sending_at=None,
+        failed_at=at(2019, 8, 1, 0, 10),
+        refusals={"sgj@example.com": "550 5.1.1 No such user", contact: "550 5.1.1 No such user"},
+        last_error="SMTPRecipientsRefused: …",
+    )
+    client.force_login(office)
+
+    page = client.get(reverse("tasks:notice_log"), {"status": "refused"})
+
+    assert [n.pk for n in page.context["page"]] == [delivered.pk]
+    assertContains(page, "发送失败（永久，需检查地址）")
+    assertContains(page, "拒收：sgj@example.com（550 5.1.1 No such user）")
+    assertContains(page, "重新发送</button>")
+    assert not client.get(reverse("tasks:notice_log"), {"status": "failed"}).context["page"].object_list
+
+
+def test_it_shows_the_recipients_a_delivered_e_mail_was_refused_for(client, office, delivered):
+    Reminder.objects.filter(pk=delivered.pk).update(
+        refusals={"gone@units.example.com": "550 5.1.1 No such user"}
+    )
+    client.force_login(office)
+
+    page = client.get(reverse("tasks:notice_log"), {"status": "sent"})
+
+    assertContains(page, "拒收：gone@units.example.com（550 5.1.1 No such user）")
+    assertNotContains(page, "重新发送</button>")
+
+
+def test_it_lets_only_the_reform_office_send_an_e_mail_again(client, staff, leader, office, delivered):
+    Reminder.objects.filter(pk=delivered.pk).update(unconfirmed=True)
+    url = reverse("tasks:notice_resend", args=[delivered.pk])
+    for user in (staff, leader):
+        client.force_login(user)
+        assert client.post(url).status_code == 403
+    assert client.get(url).status_code == 405
+    delivered.refresh_from_db()
+    assert delivered.status() == "unconfirmed"
+    client.force_login(office)
+    assert client.post(reverse("tasks:notice_resend", args=[999999])).status_code == 404
+    # Nothing to send again for a notice that went out, and no open redirect.
+    Reminder.objects.filter(pk=delivered.pk).update(unconfirmed=False)
+    response = client.post(url, {"next": "https://evil.example.com/"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("tasks:notice_log")
+    assertContains(response, "无需重新发送")
+    delivered.refresh_from_db()
+    assert delivered.status() == "sent"
