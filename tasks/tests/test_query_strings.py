@@ -30,7 +30,7 @@ PAGES = {
     "tasks:dashboard_report": [*OverviewFilterForm.base_fields],
 }
 # Pages that take POSTs only, so no query string is read.
-POST_ONLY = {"logout", "set_language", "tasks:report", "tasks:review", "tasks:remind"}
+POST_ONLY = {"logout", "set_language", "tasks:report", "tasks:review", "tasks:remind", "tasks:notice_resend"}
 
 HOSTILE = {
     "NUL": "\x00",
