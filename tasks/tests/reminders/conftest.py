@@ -1,6 +1,7 @@
 import pytest
 
 from departments.models import Unit
+from xsreform.celery import app
 
 from .helpers import FlakyBackend, contact_of
 
@@ -20,3 +21,12 @@ def flaky_mail(settings, mailoutbox):
     FlakyBackend.failures = 0
     yield FlakyBackend
     FlakyBackend.failures = 0
+
+
+@pytest.fixture
+def eager():
+    """Jobs queued with delay() run at once, in this process (no broker)."""
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before

@@ -5,6 +5,7 @@ not take each other's jobs."""
 
 import datetime as dt
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from django.conf import settings
 
 from tasks import jobs
 from tasks.models import Reminder
+from xsreform.celery import app
 
 from .helpers import at, contact_of, make_task
 
@@ -28,14 +30,17 @@ DEADLINE = 25  # seconds for anything to happen
 SITE_URL = "https://portal.example.test"
 
 
-def wait_for(condition, what: str, timeout: float = DEADLINE):
-    """Poll until `condition()` is true, failing after `timeout` seconds."""
+def wait_for(condition, what: str, timeout: float = DEADLINE, every: float = 0.05, meanwhile=None):
+    """Poll until `condition()` is true, failing after `timeout` seconds;
+    call `meanwhile()` between polls."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
-        time.sleep(0.05)
+        if meanwhile:
+            meanwhile()
+        time.sleep(every)
     pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
@@ -82,23 +87,19 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.fixture(scope="module")
-def worker(django_db_setup, django_db_blocker, smtp, tmp_path_factory):
-    """`celery -A xsreform worker` on a queue of its own, on the test database."""
-    if not settings.REDIS_URL:
-        pytest.skip("REDIS_URL is not set")
-    _, port = smtp
+def start_worker(log: Path, **env) -> tuple[subprocess.Popen, str]:
+    """`celery -A xsreform worker` on a queue of its own, on the test database,
+    sending mail to the test's SMTP server; returns the process and its queue."""
     queue = f"xsreform-it-{uuid.uuid4().hex[:10]}"
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
         "CELERY_QUEUE": queue,
         "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(port),
         "EMAIL_TIMEOUT": "10",
         "REMINDER_MAIL_RETRY_SECONDS": "1",
         "SITE_URL": SITE_URL,
+        **env,
     }
     celery = Path(sys.executable).with_name("celery")
     with open(log, "wb") as out:
@@ -123,21 +124,36 @@ def worker(django_db_setup, django_db_blocker, smtp, tmp_path_factory):
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+    wait_for(
+        lambda: process.poll() is not None or b"ready." in log.read_bytes(),
+        "the worker to start",
+        timeout=30,
+    )
+    assert process.poll() is None, log.read_text(errors="replace")
+    return process, queue
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
     try:
-        wait_for(
-            lambda: process.poll() is not None or b"ready." in log.read_bytes(),
-            "the worker to start",
-            timeout=30,
-        )
-        assert process.poll() is None, log.read_text(errors="replace")
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup, django_db_blocker, smtp, tmp_path_factory):
+    """A worker on the machine's Redis (REDIS_URL)."""
+    if not settings.REDIS_URL:
+        pytest.skip("REDIS_URL is not set")
+    _, port = smtp
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    process, queue = start_worker(log, EMAIL_PORT=str(port))
+    try:
         yield queue, log
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop(process)
 
 
 @pytest.fixture
@@ -190,6 +206,9 @@ def test_it_delivers_exactly_one_copy_when_the_server_refuses_twice(worker, mail
     reminder = wait_for(
         lambda: Reminder.objects.filter(task=task, period="2019-07-31#0", sent_at__isnull=False).first(),
         "the notice marked sent after two refusals",
+        every=0.5,
+        # Beat's retry run, every minute in production; twice a second here.
+        meanwhile=lambda: jobs.reminders_retry.apply_async(queue=queue, ignore_result=True),
     )
     assert mailbox.attempts == 3
     assert len(mailbox.messages) == 1
@@ -230,3 +249,103 @@ def test_it_runs_the_demo_sweep_on_sqlite_and_writes_the_mail_to_files(tmp_path)
     again = run_manage("send_reminders", "--as-of", "2019-08-01", **demo)
     assert "0 digest(s) sent" in again.stdout
     assert sorted((tmp_path / "mail").glob("*.log")) == sorted(mails)
+
+
+class OwnRedis:
+    """A redis-server of the test's own on a free port, without persistence,
+    so that it can be restarted: the machine's Redis is shared."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def answers(self) -> bool:
+        import redis
+
+        try:
+            return redis.Redis(port=self.port, socket_connect_timeout=1).ping()
+        except redis.exceptions.ConnectionError:
+            return False
+
+    def start(self) -> None:
+        options = {"port": self.port, "bind": "127.0.0.1", "save": "", "appendonly": "no", "daemonize": "yes"}
+        arguments = [word for name, value in options.items() for word in (f"--{name}", str(value))]
+        subprocess.run(
+            ["redis-server", *arguments, "--dir", str(self.directory), "--logfile", "redis.log"],
+            check=True,
+            timeout=30,
+        )
+        wait_for(self.answers, "redis-server to start")
+
+    def stop(self) -> None:
+        subprocess.run(["redis-cli", "-p", str(self.port), "shutdown", "nosave"], timeout=30)
+        wait_for(lambda: not self.answers(), "redis-server to stop")
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    server = OwnRedis(tmp_path)
+    server.start()
+    yield server
+    if server.answers():
+        server.stop()
+
+
+def queue_on(url: str, job, queue: str, **kwargs) -> None:
+    with app.connection_for_write(url) as connection:
+        job.apply_async(kwargs=kwargs, queue=queue, connection=connection, ignore_result=True)
+
+
+def test_it_survives_a_redis_restart_while_a_refused_digest_waits_and_sends_it_once(
+    own_redis, smtp, mailbox, units, contacts, tmp_path
+):
+    """kombu 5.7.0 crashed a worker holding a retry's countdown message when
+    Redis restarted (AttributeError in restore_unacked). The retry now waits
+    in the database, and beat's retry run sends it."""
+    _, port = smtp
+    log = tmp_path / "worker.log"
+    process, queue = start_worker(
+        log, EMAIL_PORT=str(port), REDIS_URL=own_redis.url, REMINDER_MAIL_RETRY_SECONDS="5"
+    )
+    try:
+        task = make_task(due=dt.date(2019, 7, 31))
+        mailbox.refuse = 1
+        queue_on(
+            own_redis.url,
+            jobs.reminders_sweep,
+            queue,
+            month_end=True,
+            as_of=at(2019, 8, 1, 0, 10).isoformat(),
+        )
+        wait_for(
+            lambda: Reminder.objects.filter(task=task, sent_at=None).exclude(last_error="").exists(),
+            "the first attempt refused",
+        )
+        connected = log.read_text(errors="replace").count("Connected to")
+
+        own_redis.stop()
+        own_redis.start()
+
+        wait_for(
+            lambda: (
+                process.poll() is not None
+                or log.read_text(errors="replace").count("Connected to") > connected
+            ),
+            "the worker to reconnect (or die)",
+        )
+        assert process.poll() is None, log.read_text(errors="replace")[-3000:]
+        assert "AttributeError" not in log.read_text(errors="replace")
+        reminder = wait_for(
+            lambda: Reminder.objects.filter(task=task, period="2019-07-31#0", sent_at__isnull=False).first(),
+            "the digest sent by the retry run",
+            every=0.5,
+            meanwhile=lambda: queue_on(own_redis.url, jobs.reminders_retry, queue),
+        )
+        assert len(mailbox.messages) == 1
+        assert (mailbox.attempts, reminder.attempts, reminder.last_error) == (2, 2, "")
+        assert process.poll() is None
+    finally:
+        stop(process)

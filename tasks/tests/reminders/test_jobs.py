@@ -11,9 +11,8 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django_celery_beat.models import PeriodicTask
 
-from tasks import jobs
+from tasks import jobs, reminders
 from tasks.models import Reminder
-from tests.test_settings import run_manage
 from xsreform.celery import app
 
 from .helpers import at, make_task, notices
@@ -42,25 +41,6 @@ def test_it_acknowledges_the_jobs_late(db):
         assert job.acks_late
 
 
-def test_it_keeps_the_mail_retries_within_the_brokers_visibility_timeout():
-    waits = [settings.REMINDER_MAIL_RETRY_SECONDS * 2**n for n in range(settings.REMINDER_MAIL_RETRIES)]
-    assert waits == [60, 120, 240, 480]
-    if settings.REDIS_URL:
-        assert sum(waits) < settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] / 2
-
-
-def test_it_refuses_to_start_with_retries_longer_than_the_visibility_timeout(tmp_path):
-    result = run_manage(
-        "check",
-        DJANGO_DEBUG="1",
-        XSREFORM_VAR_DIR=str(tmp_path),
-        REDIS_URL="redis://127.0.0.1:6379/15",
-        REMINDER_MAIL_RETRY_SECONDS="600",
-    )
-    assert result.returncode != 0
-    assert "keep it under half the broker's visibility timeout" in result.stderr
-
-
 def test_it_queues_one_delivery_per_unit_and_one_for_the_office(
     units, contacts, office, monkeypatch, django_capture_on_commit_callbacks
 ):
@@ -77,11 +57,12 @@ def test_it_queues_one_delivery_per_unit_and_one_for_the_office(
         summary = jobs.reminders_sweep.apply(kwargs={"month_end": False}).get()
 
     assert summary["found"]["overdue"] == 3
-    as_of = at(2019, 8, 1).astimezone(dt.UTC).isoformat()
+    # No moment: a delivery sends what is due when it runs.
     assert sorted(queued) == sorted(
-        [("unit", (unit_id,), {"as_of": as_of}) for unit_id in {r.unit_id for r in Reminder.objects.all()}]
-        + [("office", (), {"as_of": as_of})]
+        [("unit", (unit_id,), {}) for unit_id in {r.unit_id for r in Reminder.objects.all()}]
+        + [("office", (), {})]
     )
+    assert summary["queued"] == 3
     assert not Reminder.objects.filter(sent_at__isnull=False).exists()  # delivery is the jobs' work
 
 
@@ -93,39 +74,89 @@ def test_it_does_nothing_on_a_day_off(units, contacts, monkeypatch):
     assert notices() == []
 
 
-def test_it_retries_a_refused_digest_with_growing_waits_and_sends_it_once(
-    units, contacts, flaky_mail, caplog
+def test_it_retries_a_refused_digest_from_the_database_with_growing_waits_and_sends_it_once(
+    units, contacts, flaky_mail, caplog, eager, django_capture_on_commit_callbacks
 ):
     task = make_task(due=D(2019, 7, 31))
-    with time_machine.travel(at(2019, 8, 1, 0, 10), tick=False):
-        jobs.reminders_sweep.apply(kwargs={"month_end": True})
-        flaky_mail.failures = 2
-        with caplog.at_level(logging.WARNING, logger="tasks.jobs"):
-            jobs.reminders_deliver_unit.apply(args=[task.unit_id])  # eager: retries run at once
+    start = at(2019, 8, 1, 0, 10)
+    flaky_mail.failures = 2
+
+    def at_moment(seconds, job, **kwargs):
+        with (
+            time_machine.travel(start + dt.timedelta(seconds=seconds), tick=False),
+            django_capture_on_commit_callbacks(execute=True),
+            caplog.at_level(logging.WARNING, logger="tasks.jobs"),
+        ):
+            return job.apply(kwargs=kwargs).get()
+
+    assert at_moment(0, jobs.reminders_sweep, month_end=True)["queued"] == 1  # refused
+    reminder = Reminder.objects.get(task=task, period="2019-07-31#0")
+    assert reminder.retry_after == start + dt.timedelta(seconds=60)
+    assert at_moment(59, jobs.reminders_retry) == 0
+    assert at_moment(60, jobs.reminders_retry) == 1  # refused again
+    reminder.refresh_from_db()
+    assert reminder.retry_after == start + dt.timedelta(seconds=60 + 120)
+    assert at_moment(179, jobs.reminders_retry) == 0
+    assert at_moment(180, jobs.reminders_retry) == 1  # accepted
+    assert at_moment(600, jobs.reminders_retry) == 0
 
     assert len(mail.outbox) == 1
     retries = [r.getMessage().split("; ")[1] for r in caplog.records if r.name == "tasks.jobs"]
     assert retries == ["retry 1 in 60 s", "retry 2 in 120 s"]
-    reminder = Reminder.objects.get(period="2019-07-31#0")
+    reminder.refresh_from_db()
     assert (reminder.attempts, reminder.last_error) == (3, "")
     assert reminder.sent_at is not None
 
 
-def test_it_gives_up_after_the_last_retry_and_leaves_the_notice_for_the_next_sweep(
-    units, contacts, flaky_mail, caplog
-):
+def test_it_holds_no_retry_in_the_worker(units, contacts, flaky_mail, monkeypatch):
+    """A countdown retry is a message the worker holds unacknowledged; kombu
+    5.7.0 crashed the worker on it when Redis restarted. The job ends."""
     task = make_task(due=D(2019, 7, 31))
+    flaky_mail.failures = 1
+    job = jobs.reminders_deliver_unit._get_current_object()
+    monkeypatch.setattr(job, "retry", lambda *a, **k: pytest.fail("retried with a countdown"))
     with time_machine.travel(at(2019, 8, 1, 0, 10), tick=False):
-        jobs.reminders_sweep.apply(kwargs={"month_end": True})
-        flaky_mail.failures = settings.REMINDER_MAIL_RETRIES + 1
+        reminders.find_overdue(now=at(2019, 8, 1, 0, 10))
         result = jobs.reminders_deliver_unit.apply(args=[task.unit_id])
 
     assert result.successful()
-    assert "giving up until the next sweep" in caplog.text
     reminder = Reminder.objects.get(period="2019-07-31#0")
+    assert reminder.sent_at is None
+    assert reminder.retry_after == at(2019, 8, 1, 0, 11)
+
+
+def test_it_gives_up_after_the_last_retry_and_the_next_sweep_sends_it(
+    units, contacts, flaky_mail, caplog, eager, django_capture_on_commit_callbacks
+):
+    make_task(due=D(2019, 7, 31))
+    flaky_mail.failures = settings.REMINDER_MAIL_RETRIES + 1
+    moment = at(2019, 8, 1, 0, 10)
+
+    def run(job, **kwargs):
+        with time_machine.travel(moment, tick=False), django_capture_on_commit_callbacks(execute=True):
+            return job.apply(kwargs=kwargs).get()
+
+    run(jobs.reminders_sweep, month_end=True)
+    waits = []
+    reminder = Reminder.objects.get(period="2019-07-31#0")
+    while reminder.retry_after:
+        waits.append((reminder.retry_after - moment).total_seconds())
+        moment = reminder.retry_after
+        assert run(jobs.reminders_retry) == 1
+        reminder.refresh_from_db()
+
+    assert waits == [60, 120, 240, 480]
+    assert "giving up until the next sweep" in caplog.text
     assert (reminder.sent_at, reminder.claimed_at) == (None, None)
     assert reminder.attempts == settings.REMINDER_MAIL_RETRIES + 1
     assert mail.outbox == []
+    moment += dt.timedelta(hours=1)
+    assert run(jobs.reminders_retry) == 0  # left for the next sweep, not stranded:
+    moment = at(2019, 8, 1, 8, 30)
+    assert run(jobs.reminders_sweep)["queued"] >= 1
+    reminder.refresh_from_db()
+    assert reminder.sent_at is not None
+    assert len(mail.outbox) == 1
 
 
 # The command
