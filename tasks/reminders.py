@@ -141,11 +141,11 @@ def _log_recorded(reason: str, count: int, now: dt.datetime) -> int:
 def find_overdue(*, now: dt.datetime, calendar: WorkdayCalendar | None = None) -> int:
     """The first overdue notice for each task past its due date and not
     verified (``2019-07-31#0``). Repeats are scheduled when a notice is sent
-    (see `_mark_sent`); a task whose waiting repeat was voided (the unit was
-    removed, the due date moved, the task verified) and that is overdue again
-    on the same due date gets that repeat back, a week after the last notice
-    it was sent, or now if that week is over. It runs at month end whatever
-    the day, since every annex deadline is a month end."""
+    (see `_mark_sent`); a task whose waiting repeat was voided when its day
+    came (the unit had been removed, the due date moved, the task verified)
+    and that is overdue again on the same due date gets that repeat now. It
+    runs at month end whatever the day, since every annex deadline is a
+    month end."""
     overdue = _open_tasks().filter(due_date__lt=local_date(now))
     found = _record(
         overdue.exclude(_noticed_for_due_date(Reason.OVERDUE)),
@@ -156,14 +156,12 @@ def find_overdue(*, now: dt.datetime, calendar: WorkdayCalendar | None = None) -
     live = Reminder.objects.live().filter(
         task=OuterRef("pk"), reason=Reason.OVERDUE, due_date=OuterRef("due_date")
     )
-    last_sent = live.filter(sent_at__isnull=False).order_by("-sent_at", "-pk")
+    last_sent = live.filter(sent_at__isnull=False).order_by("-sent_at", "-pk").values("period")[:1]
     stalled = (
         overdue.filter(Exists(live))
         .exclude(Exists(live.filter(sent_at=None)))
-        .annotate(
-            last_period=Subquery(last_sent.values("period")[:1]),
-            last_sent_at=Subquery(last_sent.values("sent_at")[:1]),
-        )
+        .annotate(last_period=Subquery(last_sent))
+        .exclude(last_period=None)
     )
     rows = [
         Reminder(
@@ -172,13 +170,11 @@ def find_overdue(*, now: dt.datetime, calendar: WorkdayCalendar | None = None) -
             reason=Reason.OVERDUE,
             period=_next_overdue_period(last_period),
             due_date=due_date,
-            remind_after=max(
-                now, start_of_day(local_date(last_sent_at) + dt.timedelta(days=REPEAT_OVERDUE_DAYS))
-            ),
+            remind_after=now,
             created_at=now,
         )
-        for task_id, unit_id, due_date, last_period, last_sent_at in stalled.order_by("pk").values_list(
-            "pk", "unit_id", "due_date", "last_period", "last_sent_at"
+        for task_id, unit_id, due_date, last_period in stalled.order_by("pk").values_list(
+            "pk", "unit_id", "due_date", "last_period"
         )
     ]
     return found + _log_recorded("resumed overdue", len(_insert_new(rows)), now)

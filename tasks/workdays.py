@@ -102,9 +102,10 @@ def years_needing_calendar(*, today: dt.date, plan_years=()) -> list[int]:
     return sorted(missing)
 
 
-# The statutory holidays on fixed dates (全国年节及纪念日放假办法): 元旦,
-# 劳动节, 国庆节. The others follow the lunar calendar or the solar terms.
-FIXED_HOLIDAYS = [(1, 1), (5, 1), (10, 1), (10, 2), (10, 3)]
+# The statutory holidays on fixed dates (全国年节及纪念日放假办法, as revised
+# for 2025 on): 元旦, 劳动节, 国庆节. The others follow the lunar calendar or
+# the solar terms, which we cannot check.
+FIXED_HOLIDAYS = [(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)]
 
 
 def fixed_holidays_not_off(year: int) -> list[dt.date]:

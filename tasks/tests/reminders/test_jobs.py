@@ -3,6 +3,7 @@ the migration creates, the retry budget and the `send_reminders` command."""
 
 import datetime as dt
 import logging
+import socket
 
 import pytest
 import time_machine
@@ -12,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django_celery_beat.models import PeriodicTask
 
 from tasks import jobs, reminders
-from tasks.models import Reminder
+from tasks.models import Reminder, SweepRun
 from xsreform.celery import app
 
 from .helpers import at, make_task, notices
@@ -64,6 +65,87 @@ def test_it_queues_one_delivery_per_unit_and_one_for_the_office(
     )
     assert summary["queued"] == 3
     assert not Reminder.objects.filter(sent_at__isnull=False).exists()  # delivery is the jobs' work
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """Delivery jobs queued and not run yet (the workers are busy, or down)."""
+    jobs_queued = []
+    for kind, job in (("unit", jobs.reminders_deliver_unit), ("office", jobs.reminders_deliver_office)):
+        monkeypatch.setattr(job, "delay", lambda *a, kind=kind, **k: jobs_queued.append((kind, a, k)))
+    return jobs_queued
+
+
+def test_it_queues_one_delivery_per_unit_for_a_backlog_of_97_copies_of_a_sweep(
+    plan_2019, contacts, office, queued, django_capture_on_commit_callbacks
+):
+    for _ in range(97):  # beat's triggers queued while the workers were down
+        with (
+            time_machine.travel(at(2019, 8, 1), tick=False),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            jobs.reminders_sweep.apply()
+
+    units = set(Reminder.objects.to_units().values_list("unit_id", flat=True))
+    print(f"97 queued sweeps → {len(queued)} delivery jobs for {len(units)} units and the office")
+    assert sorted(args for kind, args, _ in queued if kind == "unit") == sorted((unit,) for unit in units)
+    assert [kind for kind, *_ in queued].count("office") == 1
+    (run,) = SweepRun.objects.all()
+    assert (run.kind, run.period, run.recorded["overdue"]) == (
+        "daily",
+        D(2019, 8, 1),
+        Reminder.objects.filter(reason="overdue").count(),
+    )
+
+
+def test_it_queues_deliveries_only_for_units_whose_pending_notices_no_queued_delivery_covers(
+    units, contacts, queued, django_capture_on_commit_callbacks, settings
+):
+    settings.REMINDER_CLAIM_TIMEOUT_SECONDS = 24 * 3600  # a queued job counts as on its way for a day
+    june = make_task(due=D(2019, 6, 30), unit="区数管局", code="1")
+    july = make_task(due=D(2019, 7, 31), unit="区法院", code="2")
+
+    def run(moment, job, **kwargs):
+        with time_machine.travel(moment, tick=False), django_capture_on_commit_callbacks(execute=True):
+            return job.apply(kwargs=kwargs).get()
+
+    run(at(2019, 7, 31), jobs.reminders_sweep)  # June's overdue, July's due soon
+    run(at(2019, 8, 1, 0, 10), jobs.reminders_sweep, month_end=True)  # July's overdue: new for 区法院 only
+    run(at(2019, 8, 1, 0, 15), jobs.reminders_retry)  # their jobs are still queued: nothing
+
+    sweep_31_july = [("unit", (june.unit_id,)), ("unit", (july.unit_id,)), ("office", ())]  # June's escalated
+    assert [(kind, args) for kind, args, _ in queued] == [*sweep_31_july, ("unit", (july.unit_id,))]
+    # Jobs lost with the broker: the retry run queues them again once the claim timeout has passed.
+    queued.clear()
+    run(at(2019, 8, 1, 8, 29), jobs.reminders_retry)
+    assert queued == []
+    run(at(2019, 8, 1, 8, 31), jobs.reminders_retry)
+    assert sorted((kind, args) for kind, args, _ in queued) == sorted(sweep_31_july)
+
+
+def test_it_sends_the_current_digest_from_a_delivery_job_queued_before_an_outage(
+    units, contacts, queued, django_capture_on_commit_callbacks
+):
+    task = make_task(due=D(2019, 7, 31))
+    with time_machine.travel(at(2019, 7, 24), tick=False), django_capture_on_commit_callbacks(execute=True):
+        jobs.reminders_sweep.apply()  # due soon; its delivery queued, then the workers went down
+    ((_, stale_args, _),) = queued
+    queued.clear()
+
+    # Back after three months: the job queued in July runs first (as queued
+    # by the previous version, with its moment), then the catch-up sweep.
+    with time_machine.travel(at(2019, 10, 8), tick=False):
+        jobs.reminders_deliver_unit.apply(args=stale_args, kwargs={"as_of": at(2019, 7, 24).isoformat()})
+        with django_capture_on_commit_callbacks(execute=True):
+            jobs.reminders_sweep.apply()
+        for _, args, kwargs in queued:
+            jobs.reminders_deliver_unit.apply(args=args, kwargs=kwargs)
+
+    (message,) = mail.outbox
+    assert message.subject.strip() == "【改革任务提醒】区数管局：已逾期 1 项"
+    assert "截至2019年10月8日" in message.body
+    assert "2019年7月24日" not in message.body
+    assert Reminder.objects.get(task=task, reason="due_soon").void_reason == "已过截止日期"
 
 
 def test_it_does_nothing_on_a_day_off(units, contacts, monkeypatch):
@@ -209,3 +291,19 @@ def test_it_refuses_a_date_it_cannot_read(db):
 def test_it_warns_about_a_year_without_a_holiday_calendar(units, contacts, capsys):
     call_command("send_reminders", "--as-of", "2099-01-02")
     assert "warning: no holiday calendar for 2099" in capsys.readouterr().err
+
+
+def test_it_runs_the_sweep_by_hand_with_the_databases_lock_when_redis_is_down(
+    units, contacts, capsys, mailoutbox, settings, caplog
+):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        settings.REDIS_URL = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+    task = make_task(due=D(2019, 7, 31))
+
+    call_command("send_reminders", "--as-of", "2019-08-01")
+
+    assert "1 digest(s) sent, 0 failed" in capsys.readouterr().out
+    assert "Redis is unavailable" in caplog.text
+    assert Reminder.objects.get(task=task, period="2019-07-31#0").sent_at is not None
+    assert len(mailoutbox) == 1
