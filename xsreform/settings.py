@@ -176,6 +176,8 @@ else:
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # The workers' remote control (pidbox); by default a "control" folder in the working directory.
+        "control_folder": str(_broker_dir / "control"),
     }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
