@@ -90,28 +90,27 @@ def _noticed_for_due_date(reason: str) -> Exists:
     )
 
 
-def _insert_new(rows: list[models.Model], *, returning: tuple[str, ...] = ("pk",)) -> list[tuple]:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING: the `returning` columns of
-    the rows this statement inserted, leaving out those a unique constraint
+def _insert_new(rows: list[models.Model]) -> list[int]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: the primary keys of the
+    rows this statement inserted, leaving out those a unique constraint
     turned away (recorded already, or a moment earlier by a concurrent
-    sweep). bulk_create(ignore_conflicts=True) cannot tell them apart. Django
-    writes the SQL (every column, PostgreSQL or SQLite); we only ask for the
-    rows back."""
+    sweep), which bulk_create(ignore_conflicts=True) cannot tell apart.
+    Django writes the SQL (every column, PostgreSQL or SQLite); we only ask
+    for the keys back."""
     if not rows:
         return []
     opts = rows[0]._meta
     fields = [f for f in opts.concrete_fields if not f.generated and not isinstance(f, AutoField)]
-    returned = [opts.pk if name == "pk" else opts.get_field(name) for name in returning]
     inserted = []
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 1000):
             query = InsertQuery(type(rows[0]), on_conflict=OnConflict.IGNORE)
             query.insert_values(fields, rows[start : start + 1000])
             compiler = query.get_compiler(connection=connection)
-            compiler.returning_fields = returned
+            compiler.returning_fields = [opts.pk]
             for sql, params in compiler.as_sql():
                 cursor.execute(sql, params)
-                inserted += cursor.fetchall()
+                inserted += [pk for (pk,) in cursor.fetchall()]
     return inserted
 
 
@@ -700,7 +699,7 @@ def sweep(
     return result
 
 
-def sweep_period(*, now: dt.datetime, month_end: bool) -> tuple[str, dt.date]:
+def _sweep_period(*, now: dt.datetime, month_end: bool) -> tuple[str, dt.date]:
     """The kind of sweep and the period it runs for: the day, or for the
     month-end sweep the first of the month."""
     today = local_date(now)
@@ -712,7 +711,7 @@ def sweep_period(*, now: dt.datetime, month_end: bool) -> tuple[str, dt.date]:
 def _run(result: SweepResult, *, calendar: WorkdayCalendar, deliver: bool, send: bool, once: bool) -> None:
     """Record what is due in one transaction, with the sweep's run: all of
     it or (on any error) nothing; then deliver."""
-    kind, period = sweep_period(now=result.as_of, month_end=result.month_end)
+    kind, period = _sweep_period(now=result.as_of, month_end=result.month_end)
     with transaction.atomic():
         # A concurrent sweep for the same period waits here until the other
         # commits, then finds its run.
@@ -723,6 +722,6 @@ def _run(result: SweepResult, *, calendar: WorkdayCalendar, deliver: bool, send:
         for reason, step in MONTH_END_STEPS if result.month_end else DAILY_STEPS:
             result.found[str(reason)] = step(now=result.as_of, calendar=calendar)
         if run:
-            SweepRun.objects.filter(pk=run[0][0]).update(finished_at=timezone.now(), recorded=result.found)
+            SweepRun.objects.filter(pk=run[0]).update(finished_at=timezone.now(), recorded=result.found)
     if deliver:
         result.digests, result.failures = deliver_all(now=result.as_of, send=send)

@@ -211,6 +211,27 @@ def test_it_sends_one_reminder_a_day_however_often_the_button_is_pressed(
     assert len(callbacks) == 1
 
 
+def test_it_sends_a_new_reminder_after_the_days_first_was_cancelled(
+    client, office, july_15, django_capture_on_commit_callbacks, monkeypatch
+):
+    task = task_of("区数管局", "1")
+    client.force_login(office)
+    monkeypatch.setattr(jobs.reminders_deliver_unit, "delay", lambda *a, **k: None)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("tasks:remind", args=[task.pk]))
+    # Verified before it went out (cancelled), then returned: the office chases again.
+    Reminder.objects.filter(reason="manual").update(
+        voided_at=at(2019, 7, 15, 9), void_reason="任务已核实办结"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("tasks:remind", args=[task.pk]), follow=True)
+
+    assertContains(response, "已向区数管局发出催办")
+    assert Reminder.objects.filter(reason="manual", voided_at=None).count() == 1
+    assert Reminder.objects.filter(reason="manual").count() == 2
+
+
 def test_it_lets_only_the_reform_office_send_a_reminder(client, staff, other_staff, leader, july_15):
     task = task_of("区数管局", "1")
     url = reverse("tasks:remind", args=[task.pk])
