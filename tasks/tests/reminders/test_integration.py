@@ -224,6 +224,32 @@ def test_it_delivers_exactly_one_copy_when_the_server_refuses_twice(worker, mail
     assert len(mailbox.messages) == 1
 
 
+def test_it_runs_a_backlog_of_copies_of_a_sweep_once_and_queues_one_delivery_per_unit(
+    worker, mailbox, units, contacts
+):
+    queue, log = worker
+    make_task(due=dt.date(2019, 7, 31), unit="区数管局", code="1")
+    make_task(due=dt.date(2019, 7, 31), unit="区法院", code="2")
+    before = log.read_text(errors="replace")
+
+    for _ in range(20):  # triggers queued while the workers were down
+        queue_sweep(queue, at(2019, 8, 1, 0, 10))
+
+    wait_for(
+        lambda: (
+            log.read_text(errors="replace").count("reminder sweep:") >= before.count("reminder sweep:") + 20
+        ),
+        "the 20 sweeps",
+    )
+    wait_for(lambda: len(mailbox.messages) >= 2, "the two digests")
+    lines = log.read_text(errors="replace").removeprefix(before).splitlines()
+    dropped = [line for line in lines if "reminder sweep:" in line and "has run already" in line]
+    deliveries = [line for line in lines if "reminders_deliver_unit[" in line and "received" in line]
+    print(f"20 queued sweeps → {len(dropped)} dropped, {len(deliveries)} delivery jobs")
+    assert (len(dropped), len(deliveries)) == (19, 2)
+    assert len(mailbox.messages) == 2
+
+
 def test_it_runs_the_demo_sweep_on_sqlite_and_writes_the_mail_to_files(tmp_path):
     """What `make run` has: SQLite, no Redis, e-mail to var/mail."""
     from tests.test_settings import run_manage
