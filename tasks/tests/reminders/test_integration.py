@@ -242,11 +242,8 @@ def test_it_runs_a_backlog_of_copies_of_a_sweep_once_and_queues_one_delivery_per
         "the 20 sweeps",
     )
     # Every job the sweeps queued is ahead of this one.
-    last = jobs.reminders_retry.apply_async(queue=queue, ignore_result=True)
-    wait_for(
-        lambda: f"reminders_retry[{last.id}] succeeded" in log.read_text(errors="replace"),
-        "the queue drained",
-    )
+    last = jobs.reminders_deliver_office.apply_async(queue=queue, ignore_result=True)
+    wait_for(lambda: f"[{last.id}] succeeded" in log.read_text(errors="replace"), "the queue drained")
     lines = log.read_text(errors="replace").removeprefix(before).splitlines()
     dropped = [line for line in lines if "reminder sweep:" in line and "has run already" in line]
     deliveries = [line for line in lines if "reminders_deliver_unit[" in line and "received" in line]
