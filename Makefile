@@ -26,8 +26,13 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 install: $(VENV)/.installed-dev
 
+# Run a command again whenever it exits (a crash, a lost broker), as a
+# supervisor does in production (docs/reminders.md).
+respawn = while true; do $(1); echo "$(2) exited ($$?); starting it again in 2 s" >&2; sleep 2; done
+
 # The demo: SQLite, an on-disk broker and e-mail to var/mail unless
-# DATABASE_URL / REDIS_URL / EMAIL_HOST say otherwise. Ctrl-C stops all three.
+# DATABASE_URL / REDIS_URL / EMAIL_HOST say otherwise. The worker and beat
+# are started again if they exit. Ctrl-C stops all three.
 run: export DJANGO_DEBUG ?= 1
 run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.installed-run
@@ -35,8 +40,8 @@ run: $(VENV)/.installed-run
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py bootstrap_demo $(if $(YEAR),--year $(YEAR))
 	@trap 'kill 0' EXIT; \
-	$(BIN)/celery -A xsreform worker --loglevel=INFO --pool=solo --hostname=demo@%h & \
-	$(BIN)/celery -A xsreform beat --loglevel=INFO --pidfile=var/celerybeat.pid & \
+	$(call respawn,$(BIN)/celery -A xsreform worker --loglevel=INFO --pool=solo --hostname=demo@%h,celery worker) & \
+	$(call respawn,$(BIN)/celery -A xsreform beat --loglevel=INFO --pidfile=var/celerybeat.pid,celery beat) & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: export DJANGO_DEBUG := 0

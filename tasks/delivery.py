@@ -52,7 +52,7 @@ SENT, PORTAL, UNCONFIRMED, REFUSED = "sent", "portal", "unconfirmed", "refused"
 
 class DeliveryFailed(Exception):
     """The digest was not delivered and its notices stay pending: try again
-    (a Celery retry, the next sweep). A permanent refusal is not raised — the
+    (the retry run, the next sweep). A permanent refusal is not raised — the
     deliver_* functions return it, as a Digest whose outcome is REFUSED, since
     there is nothing to retry — but `deliver_all` reports it as one of these
     with `permanent` set."""
@@ -63,6 +63,11 @@ class DeliveryFailed(Exception):
         self.digest = digest
         self.error = error
         self.permanent = permanent
+
+    @property
+    def retryable(self) -> bool:
+        """Whether another attempt may succeed (tasks.jobs schedules it)."""
+        return not self.permanent
 
 
 class ClaimLost(Exception):

@@ -306,6 +306,28 @@ class WorkdayOverride(models.Model):
         return f"{self.date:%Y-%m-%d} {_('上班') if self.is_workday else _('放假')}"
 
 
+class HolidayYear(models.Model):
+    """The admin's word that a year's holidays and make-up working days are
+    all entered as overrides (该年度节假日安排已录入). Until then, for a year
+    chinesecalendar does not know, the portal warns: one override in a year
+    (a local day off) says nothing about its Spring Festival."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    note = models.CharField(
+        _("说明"), max_length=200, blank=True, help_text=_("例如：国务院办公厅通知文号。")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("年度节假日安排")
+        verbose_name_plural = _("年度节假日安排（已录入）")
+        ordering = ["-year"]
+
+    def __str__(self):
+        return _("%(year)s 年节假日安排已录入") % {"year": self.year}
+
+
 class ReminderQuerySet(models.QuerySet):
     def issued(self, *, now: dt.datetime):
         """Notices whose time has come and that still apply: what the portal
@@ -320,6 +342,10 @@ class ReminderQuerySet(models.QuerySet):
         """Due to go out and not sent yet (a failed send stays pending)."""
         return self.filter(remind_after__lte=now, sent_at=None, voided_at=None)
 
+    def live(self):
+        """Not voided: what counts as "already noticed"."""
+        return self.filter(voided_at=None)
+
     def unread(self):
         return self.filter(read_at=None)
 
@@ -327,9 +353,12 @@ class ReminderQuerySet(models.QuerySet):
 class Reminder(models.Model):
     """One notice to one unit about one task, for one reason and one period.
 
-    The unique constraint on (task, reason, period) makes "once" a database
-    guarantee: two sweeps at once, or a sweep run twice, insert the same key
-    and only one row survives. `period` names what the notice is about:
+    The unique constraint on (task, reason, period) among live (not voided)
+    notices makes "once" a database guarantee: two sweeps at once, or a sweep
+    run twice, insert the same key and only one row survives. A voided notice
+    (it no longer applied when its turn came) does not count: when it applies
+    again (the due date moved back, the unit was re-added) it is recorded
+    again, once. `period` names what the notice is about:
 
     - due_soon: the due date (``2019-07-31``);
     - overdue: the due date and the repeat number (``2019-07-31#0``, ``#1``…);
@@ -342,7 +371,10 @@ class Reminder(models.Model):
 
     `remind_after` is the moment the notice is due to go out; the sweep asks
     ``remind_after <= now``, never "is it due exactly today", so a day the
-    sweep did not run is caught up and a day it ran twice sends nothing more."""
+    sweep did not run is caught up and a day it ran twice sends nothing more.
+    `retry_after` is the moment the retry run queues its delivery again if it
+    is still not sent: set when a delivery is queued (in case the job is lost)
+    and, with a growing wait, when the mail server refused it."""
 
     class Reason(models.TextChoices):
         DUE_SOON = "due_soon", _("即将到期")
@@ -388,6 +420,9 @@ class Reminder(models.Model):
     refusals = models.JSONField(_("拒收的收件人"), default=dict, blank=True)
     message_id = models.CharField(_("邮件 Message-ID"), max_length=200, blank=True)
     last_error = models.TextField(_("最近错误"), blank=True)
+    retry_after = models.DateTimeField(
+        _("重试时间"), null=True, blank=True, help_text=_("到此时仍未发出，系统将再次尝试发送。")
+    )
     voided_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
     void_reason = models.CharField(_("取消原因"), max_length=100, blank=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
@@ -408,7 +443,11 @@ class Reminder(models.Model):
         verbose_name_plural = _("提醒记录")
         ordering = ["-remind_after", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["task", "reason", "period"], name="reminder_once_per_period"),
+            models.UniqueConstraint(
+                fields=["task", "reason", "period"],
+                condition=Q(voided_at=None),
+                name="reminder_once_per_period_live",
+            ),
         ]
         indexes = [
             # Reminder delivery (tasks.reminders.deliver_*): notices waiting to go out.
@@ -425,6 +464,12 @@ class Reminder(models.Model):
             ),
             # The reform office's notice log, newest first.
             models.Index(fields=["-remind_after"], name="reminder_log"),
+            # The retry run (tasks.jobs.reminders_retry): unsent notices whose retry moment came.
+            models.Index(
+                fields=["retry_after"],
+                name="reminder_retry",
+                condition=Q(sent_at=None, voided_at=None, retry_after__isnull=False),
+            ),
         ]
 
     def __str__(self):
@@ -447,3 +492,31 @@ class Reminder(models.Model):
         if self.remind_after > (now or timezone.now()):
             return "scheduled"
         return "failed" if self.last_error else "pending"
+
+
+class SweepRun(models.Model):
+    """One run of the reminder sweep: at most one per kind and period (the
+    day; the month for the month-end sweep), so that a sweep queued twice —
+    a second beat, a beat restarted with a stale schedule, a backlog of
+    triggers queued while the workers were down — runs once. It also says
+    when the sweeps last ran."""
+
+    class Kind(models.TextChoices):
+        DAILY = "daily", _("每日扫描")
+        MONTH_END = "month_end", _("月底逾期扫描")
+
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind)
+    period = models.DateField(_("周期"), help_text=_("每日扫描为当天，月底逾期扫描为当月1日。"))
+    as_of = models.DateTimeField(_("扫描时点"))
+    started_at = models.DateTimeField(_("开始时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    recorded = models.JSONField(_("新增提醒"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("提醒扫描")
+        verbose_name_plural = _("提醒扫描记录")
+        ordering = ["-started_at"]
+        constraints = [models.UniqueConstraint(fields=["kind", "period"], name="sweep_run_once_per_period")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.period:%Y-%m-%d}"

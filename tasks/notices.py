@@ -160,7 +160,9 @@ def reminder_create_manual(
     like the sweep's and sent at once in the unit's digest. At most one a day
     per task, so a double click sends one; returns (notice, created)."""
     now = now or timezone.now()
-    reminder, created = Reminder.objects.get_or_create(
+    # Among live notices: a voided one (the task was verified, then returned)
+    # neither blocks a new one nor makes get() find two.
+    reminder, created = Reminder.objects.live().get_or_create(
         task=task,
         reason=Reason.MANUAL,
         period=local_date(now).isoformat(),

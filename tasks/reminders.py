@@ -1,8 +1,9 @@
 """The reminder sweep: find what is due, record it once, deliver it once.
 
-A sweep, as of a moment in Asia/Shanghai, runs small steps. Each `find_*`
-step looks for one kind of due work, records a `Reminder` row per task for
-it in one transaction and returns how many it found:
+A sweep, as of a moment in Asia/Shanghai, runs small steps in one
+transaction, with its `SweepRun`. Each `find_*` step looks for one kind of
+due work, records a `Reminder` row per task for it and returns how many rows
+it inserted:
 
 - `find_overdue` — past the due date and not verified: the first notice for
   that due date (repeats are scheduled when a notice is sent, see
@@ -17,7 +18,7 @@ send one digest per unit (and one to the reform office for escalations) with
 every pending notice whose time has come: claim the rows with a conditional
 UPDATE, mark them "sending" before the body goes out and "sent" once the mail
 server accepted; a refusal before the body releases the claim so the next
-attempt (a Celery retry or the next sweep) sends them.
+attempt (the retry run, or the next sweep) sends them.
 
 Nothing here knows about Celery: `tasks.jobs` and the `send_reminders`
 command call `sweep()` and the `deliver_*` functions. See docs/reminders.md."""
@@ -32,8 +33,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db import connection, models, transaction
+from django.db.models import AutoField, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from indicators.models import Plan
@@ -45,12 +48,13 @@ from .delivery import (  # noqa: F401
     UNCONFIRMED,
     DeliveryFailed,
     Digest,
+    _next_overdue_period,
     deliver_office,
     deliver_unit,
     office_recipients,
     unit_recipients,
 )
-from .models import ProgressReport, Reminder, Task, site_timezone
+from .models import ProgressReport, Reminder, SweepRun, Task, site_timezone
 from .workdays import WorkdayCalendar
 
 logger = logging.getLogger(__name__)
@@ -69,10 +73,13 @@ def start_of_day(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=site_timezone())
 
 
-# Finding due work. Each step runs in one transaction and returns how many
-# notices it recorded (0: nothing due). Rows that exist already are skipped by
-# the query and, should a concurrent sweep insert them first, by the unique
-# constraint (ON CONFLICT DO NOTHING).
+# Finding due work. Each step runs in one transaction (inside the sweep's)
+# and returns how many notices it recorded (0: nothing due). Rows that exist
+# already are skipped by the query and, should a concurrent sweep insert them
+# first, by the unique constraint (ON CONFLICT DO NOTHING); the count is of
+# the rows this sweep inserted. Voided notices count for nothing: a notice
+# that applies again (the due date moved back, the unit was re-added) is
+# recorded again.
 
 
 def _open_tasks() -> QuerySet:
@@ -81,8 +88,34 @@ def _open_tasks() -> QuerySet:
 
 
 def _noticed_for_due_date(reason: str) -> Exists:
-    """A notice of this reason exists for the task's current due date."""
-    return Exists(Reminder.objects.filter(task=OuterRef("pk"), reason=reason, due_date=OuterRef("due_date")))
+    """A live notice of this reason exists for the task's current due date."""
+    return Exists(
+        Reminder.objects.live().filter(task=OuterRef("pk"), reason=reason, due_date=OuterRef("due_date"))
+    )
+
+
+def _insert_new(rows: list[models.Model]) -> list[int]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: the primary keys of the
+    rows this statement inserted, leaving out those a unique constraint
+    turned away (recorded already, or a moment earlier by a concurrent
+    sweep), which bulk_create(ignore_conflicts=True) cannot tell apart.
+    Django writes the SQL (every column, PostgreSQL or SQLite); we only ask
+    for the keys back."""
+    if not rows:
+        return []
+    opts = rows[0]._meta
+    fields = [f for f in opts.concrete_fields if not f.generated and not isinstance(f, AutoField)]
+    inserted = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 1000):
+            query = InsertQuery(type(rows[0]), on_conflict=OnConflict.IGNORE)
+            query.insert_values(fields, rows[start : start + 1000])
+            compiler = query.get_compiler(connection=connection)
+            compiler.returning_fields = [opts.pk]
+            for sql, params in compiler.as_sql():
+                cursor.execute(sql, params)
+                inserted += [pk for (pk,) in cursor.fetchall()]
+    return inserted
 
 
 def _record(tasks: QuerySet, *, reason: str, period, now: dt.datetime) -> int:
@@ -98,19 +131,56 @@ def _record(tasks: QuerySet, *, reason: str, period, now: dt.datetime) -> int:
         )
         for task_id, unit_id, due_date in tasks.order_by("pk").values_list("pk", "unit_id", "due_date")
     ]
-    Reminder.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
-    if rows:
-        logger.info("reminders: %d %s notice(s) as of %s", len(rows), reason, now.isoformat())
-    return len(rows)
+    return _log_recorded(reason, len(_insert_new(rows)), now)
+
+
+def _log_recorded(reason: str, count: int, now: dt.datetime) -> int:
+    if count:
+        logger.info("reminders: %d %s notice(s) as of %s", count, reason, now.isoformat())
+    return count
 
 
 @transaction.atomic
 def find_overdue(*, now: dt.datetime, calendar: WorkdayCalendar | None = None) -> int:
     """The first overdue notice for each task past its due date and not
-    verified (``2019-07-31#0``). It runs at month end whatever the day, since
-    every annex deadline is a month end."""
-    tasks = _open_tasks().filter(due_date__lt=local_date(now)).exclude(_noticed_for_due_date(Reason.OVERDUE))
-    return _record(tasks, reason=Reason.OVERDUE, period=lambda due: f"{due.isoformat()}#0", now=now)
+    verified (``2019-07-31#0``). Repeats are scheduled when a notice is sent
+    (see `_mark_sent`); a task whose waiting repeat was voided when its day
+    came (the unit had been removed, the due date moved, the task verified)
+    and that is overdue again on the same due date gets that repeat now. It
+    runs at month end whatever the day, since every annex deadline is a
+    month end."""
+    overdue = _open_tasks().filter(due_date__lt=local_date(now))
+    found = _record(
+        overdue.exclude(_noticed_for_due_date(Reason.OVERDUE)),
+        reason=Reason.OVERDUE,
+        period=lambda due: f"{due.isoformat()}#0",
+        now=now,
+    )
+    live = Reminder.objects.live().filter(
+        task=OuterRef("pk"), reason=Reason.OVERDUE, due_date=OuterRef("due_date")
+    )
+    last_sent = live.filter(sent_at__isnull=False).order_by("-sent_at", "-pk").values("period")[:1]
+    stalled = (
+        overdue.filter(Exists(live))
+        .exclude(Exists(live.filter(sent_at=None)))
+        .annotate(last_period=Subquery(last_sent))
+        .exclude(last_period=None)
+    )
+    rows = [
+        Reminder(
+            task_id=task_id,
+            unit_id=unit_id,
+            reason=Reason.OVERDUE,
+            period=_next_overdue_period(last_period),
+            due_date=due_date,
+            remind_after=now,
+            created_at=now,
+        )
+        for task_id, unit_id, due_date, last_period in stalled.order_by("pk").values_list(
+            "pk", "unit_id", "due_date", "last_period"
+        )
+    ]
+    return found + _log_recorded("resumed overdue", len(_insert_new(rows)), now)
 
 
 @transaction.atomic
@@ -144,7 +214,7 @@ def find_report_missing(*, now: dt.datetime, calendar: WorkdayCalendar | None = 
     reported = ProgressReport.objects.filter(
         task=OuterRef("pk"), created_at__gte=start_of_day(today.replace(day=1))
     )
-    noticed = Reminder.objects.filter(task=OuterRef("pk"), reason=Reason.REPORT_MISSING, period=period)
+    noticed = Reminder.objects.live().filter(task=OuterRef("pk"), reason=Reason.REPORT_MISSING, period=period)
     tasks = (
         Task.objects.filter(
             is_active=True,
@@ -189,6 +259,31 @@ def office_has_pending(*, now: dt.datetime) -> bool:
     return Reminder.objects.pending(now=now).filter(reason=Reason.ESCALATION).exists()
 
 
+def deliveries_to_queue(*, now: dt.datetime, retries_only: bool = False) -> tuple[list[int], bool]:
+    """The units (and whether the reform office) a delivery job must be
+    queued for, as of `now`: their pending notices that no queued delivery
+    covers — new ones (recorded by this sweep, repeats whose day came, ones
+    a delivery gave up on) unless `retries_only`, and those whose retry
+    moment came (a refused digest, a job lost with the broker). Marks them
+    covered for REMINDER_CLAIM_TIMEOUT_SECONDS, so that a backlog of sweeps,
+    or the retry run meanwhile, queues nothing more for them; if their job
+    has not sent them by then, the retry run queues another."""
+    clock = timezone.now()
+    uncovered = Q(retry_after__lte=clock) if retries_only else Q(retry_after=None) | Q(retry_after__lte=clock)
+    with transaction.atomic():
+        waiting = Reminder.objects.pending(now=now).filter(uncovered)
+        if retries_only:
+            # Refused for good (5xx): only the sweep looks at them again, in
+            # case the unit's addresses changed; not the retry run.
+            waiting = waiting.filter(failed_at=None)
+        targets = set(waiting.order_by().values_list("unit_id", "reason").distinct())
+        waiting.filter(failed_at=None).update(
+            retry_after=clock + dt.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
+        )
+    units = sorted({unit_id for unit_id, reason in targets if reason != Reason.ESCALATION})
+    return units, any(reason == Reason.ESCALATION for _, reason in targets)
+
+
 # The sweep.
 
 
@@ -229,27 +324,45 @@ def _lock_name() -> str:
 @contextmanager
 def sweep_lock() -> Iterator[bool]:
     """Held by the sweep while it runs; yields False when another sweep holds
-    it. Redis when REDIS_URL is set, else a PostgreSQL advisory lock, else (the
-    SQLite demo) a lock file. It keeps a second beat's duplicate trigger from
-    running alongside; the unique constraint keeps it harmless either way."""
+    it. Redis when REDIS_URL is set and Redis answers, else a PostgreSQL
+    advisory lock, else (the SQLite demo) a lock file: a sweep run by hand
+    while Redis is down still runs. It keeps a second beat's duplicate
+    trigger from running alongside; the unique constraints (notices, sweep
+    runs) keep it harmless either way."""
     name = _lock_name()
     if settings.REDIS_URL:
         import redis
 
-        lock = redis.Redis.from_url(settings.REDIS_URL).lock(
+        lock = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=5, socket_timeout=5).lock(
             name, timeout=settings.REMINDER_SWEEP_LOCK_SECONDS, blocking=False
         )
-        if not lock.acquire():
-            yield False
-            return
         try:
-            yield True
-        finally:
+            acquired = lock.acquire()
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
+            logger.warning(
+                "reminder sweep lock: Redis is unavailable (%s); taking the database's lock", error
+            )
+        else:
+            if not acquired:
+                yield False
+                return
             try:
-                lock.release()
-            except redis.exceptions.LockError:
-                logger.warning("reminder sweep lock expired before the sweep ended")
-    elif connection.vendor == "postgresql":
+                yield True
+            finally:
+                try:
+                    lock.release()
+                except redis.exceptions.LockError:
+                    logger.warning("reminder sweep lock expired before the sweep ended")
+                except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
+                    logger.warning("reminder sweep lock not released (%s); it expires by itself", error)
+            return
+    with _database_lock(name) as held:
+        yield held
+
+
+@contextmanager
+def _database_lock(name: str) -> Iterator[bool]:
+    if connection.vendor == "postgresql":
         key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
@@ -303,11 +416,14 @@ def sweep(
     any_day: bool = False,
     deliver: bool = True,
     dry_run: bool = False,
+    once: bool = False,
 ) -> SweepResult:
     """Run the sweep as of `now`: the daily sweep (working days only, unless
     `any_day`) or the month-end one (overdue notices only, any day). With
     `deliver`, send the digests here too; with `dry_run`, do everything but
-    send and then roll it all back, so the result shows what would happen."""
+    send and then roll it all back, so the result shows what would happen.
+    With `once` (beat's trigger), a sweep of the same kind that has already
+    run for the day (the month, for month end) is dropped."""
     now = now or timezone.now()
     result = SweepResult(as_of=now, month_end=month_end, dry_run=dry_run)
     started = time.perf_counter()
@@ -316,12 +432,12 @@ def sweep(
         result.skipped = "not a working day"
     elif dry_run:
         with transaction.atomic():
-            _run(result, calendar=calendar, deliver=deliver, send=False)
+            _run(result, calendar=calendar, deliver=deliver, send=False, once=False)
             transaction.set_rollback(True)
     else:
         with sweep_lock() as held:
             if held:
-                _run(result, calendar=calendar, deliver=deliver, send=True)
+                _run(result, calendar=calendar, deliver=deliver, send=True, once=once)
             else:
                 result.skipped = "another sweep is running"
     result.fallback_years = set(calendar.fallback_years)
@@ -330,8 +446,29 @@ def sweep(
     return result
 
 
-def _run(result: SweepResult, *, calendar: WorkdayCalendar, deliver: bool, send: bool) -> None:
-    for reason, step in MONTH_END_STEPS if result.month_end else DAILY_STEPS:
-        result.found[str(reason)] = step(now=result.as_of, calendar=calendar)
+def _sweep_period(*, now: dt.datetime, month_end: bool) -> tuple[str, dt.date]:
+    """The kind of sweep and the period it runs for: the day, or for the
+    month-end sweep the first of the month."""
+    today = local_date(now)
+    if month_end:
+        return SweepRun.Kind.MONTH_END, today.replace(day=1)
+    return SweepRun.Kind.DAILY, today
+
+
+def _run(result: SweepResult, *, calendar: WorkdayCalendar, deliver: bool, send: bool, once: bool) -> None:
+    """Record what is due in one transaction, with the sweep's run: all of
+    it or (on any error) nothing; then deliver."""
+    kind, period = _sweep_period(now=result.as_of, month_end=result.month_end)
+    with transaction.atomic():
+        # A concurrent sweep for the same period waits here until the other
+        # commits, then finds its run.
+        run = _insert_new([SweepRun(kind=kind, period=period, as_of=result.as_of, started_at=timezone.now())])
+        if once and not run:
+            result.skipped = f"the {kind} sweep for {period} has run already"
+            return
+        for reason, step in MONTH_END_STEPS if result.month_end else DAILY_STEPS:
+            result.found[str(reason)] = step(now=result.as_of, calendar=calendar)
+        if run:
+            SweepRun.objects.filter(pk=run[0]).update(finished_at=timezone.now(), recorded=result.found)
     if deliver:
         result.digests, result.failures = deliver_all(now=result.as_of, send=send)

@@ -7,7 +7,10 @@ raises NotImplementedError. There we count Monday to Friday, log a warning and
 name the year in `fallback_years` (and the admin pages list it, see
 `years_needing_calendar`), so that a missing year never stops a sweep. The
 State Council publishes next year's holidays around November: upgrade
-`chinesecalendar`, or enter them as overrides."""
+`chinesecalendar`, or enter them as overrides and then record the year as
+entered (`HolidayYear`, 年度节假日安排): one override in a year — a local day
+off — does not make its Spring Festival known, so it does not stop the
+warning; the admin's record of the whole year does."""
 
 import datetime as dt
 import logging
@@ -15,7 +18,7 @@ from importlib.metadata import version
 
 import chinese_calendar
 
-from .models import WorkdayOverride
+from .models import HolidayYear, WorkdayOverride
 
 logger = logging.getLogger(__name__)
 
@@ -35,13 +38,19 @@ class WorkdayCalendar:
     """Answers "is this a working day" for one sweep. Build it with `load()`,
     which reads the admin's overrides once."""
 
-    def __init__(self, overrides: dict[dt.date, bool] | None = None):
+    def __init__(self, overrides: dict[dt.date, bool] | None = None, entered_years=()):
         self.overrides = dict(overrides or {})
+        # Years the package does not know whose holidays the admin entered:
+        # the days not overridden are ordinary weekdays and weekends.
+        self.entered_years = set(entered_years)
         self.fallback_years: set[int] = set()
 
     @classmethod
     def load(cls) -> "WorkdayCalendar":
-        return cls(dict(WorkdayOverride.objects.values_list("date", "is_workday")))
+        return cls(
+            dict(WorkdayOverride.objects.values_list("date", "is_workday")),
+            HolidayYear.objects.values_list("year", flat=True),
+        )
 
     def is_workday(self, day: dt.date) -> bool:
         if day in self.overrides:
@@ -49,7 +58,7 @@ class WorkdayCalendar:
         try:
             return chinese_calendar.is_workday(day)
         except NotImplementedError:
-            if day.year not in self.fallback_years:
+            if day.year not in self.fallback_years | self.entered_years:
                 self.fallback_years.add(day.year)
                 logger.warning(
                     "chinesecalendar %s has no holidays for %s: counting Monday to Friday as working "
@@ -82,16 +91,28 @@ class WorkdayCalendar:
 
 def years_needing_calendar(*, today: dt.date, plan_years=()) -> list[int]:
     """The years the sweep needs soon that chinesecalendar does not know and
-    for which the admin has entered no override: this year, next year from
-    December (a due-soon count then looks into January) and the years of the
-    plans given. Shown to admins as a warning."""
+    whose holidays the admin has not recorded as entered (`HolidayYear`):
+    this year, next year from December (a due-soon count then looks into
+    January) and the years of the plans given. Shown to admins as a warning."""
     years = {today.year, *plan_years}
     if today.month == 12:
         years.add(today.year + 1)
     missing = {year for year in years if year >= today.year and not package_knows(year)}
-    if missing:
-        covered = set(
-            WorkdayOverride.objects.filter(date__year__in=missing).values_list("date__year", flat=True)
-        )
-        missing -= covered
+    missing -= set(HolidayYear.objects.filter(year__in=missing).values_list("year", flat=True))
     return sorted(missing)
+
+
+# The statutory holidays on fixed dates (全国年节及纪念日放假办法, as revised
+# for 2025 on): 元旦, 劳动节, 国庆节. The others follow the lunar calendar or
+# the solar terms, which we cannot check.
+FIXED_HOLIDAYS = [(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)]
+
+
+def fixed_holidays_not_off(year: int) -> list[dt.date]:
+    """The fixed-date statutory holidays of the year that the calendar, as
+    entered, counts as working days: a year whose holidays are entered has
+    none. (Counting Monday to Friday, 1 October is a working day.)"""
+    calendar = WorkdayCalendar.load()
+    calendar.entered_years.add(year)
+    days = [dt.date(year, month, day) for month, day in FIXED_HOLIDAYS]
+    return [day for day in days if calendar.is_workday(day)]

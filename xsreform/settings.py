@@ -210,31 +210,29 @@ else:
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # The workers' remote control (pidbox); by default a "control" folder in the working directory.
+        "control_folder": str(_broker_dir / "control"),
     }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's DatabaseScheduler, catching up missed runs at a sensible hour.
+CELERY_BEAT_SCHEDULER = "tasks.beat:CatchUpScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # The queue workers take and tasks go to; the integration tests use their own.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 
-# Reminders (docs/reminders.md). A digest the mail server refuses is retried
-# after 1, 2, 4… times REMINDER_MAIL_RETRY_SECONDS, REMINDER_MAIL_RETRIES
-# times; then its notices wait for the next sweep. Redis hands a message that
-# a worker has held longer than the visibility timeout to another worker, so
-# all the waiting must end well within it.
+# Reminders (docs/reminders.md). A digest the mail server refuses is tried
+# again by beat's retry run after 1, 2, 4… times REMINDER_MAIL_RETRY_SECONDS,
+# REMINDER_MAIL_RETRIES times; then its notices wait for the next sweep. The
+# wait is kept in the database, not in a countdown message held by a worker.
 REMINDER_MAIL_RETRIES = env_int("REMINDER_MAIL_RETRIES", 4)
 REMINDER_MAIL_RETRY_SECONDS = env_int("REMINDER_MAIL_RETRY_SECONDS", 60)
-_retry_total = REMINDER_MAIL_RETRY_SECONDS * (2**REMINDER_MAIL_RETRIES - 1)
-if _retry_total >= CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", float("inf")) / 2:
-    raise ImproperlyConfigured(
-        f"reminder mail retries wait {_retry_total} s in all: keep it under half the broker's visibility timeout"
-    )
 # A claimed digest whose worker died is taken over after this long (or, if
-# the body had gone out, recorded as unconfirmed); longer than one SMTP
+# the body had gone out, recorded as unconfirmed), and a queued delivery that
+# has not sent its notices by then is queued again; longer than one SMTP
 # attempt can last, the wait for the final reply included.
 REMINDER_CLAIM_TIMEOUT_SECONDS = env_int("REMINDER_CLAIM_TIMEOUT_SECONDS", 900)
 if EMAIL_HOST and REMINDER_CLAIM_TIMEOUT_SECONDS <= EMAIL_DATA_TIMEOUT + EMAIL_TIMEOUT:

@@ -1,10 +1,9 @@
-import socket
-
 import pytest
 
 from departments.models import Unit
+from xsreform.celery import app
 
-from .helpers import FlakyBackend, Mailbox, contact_of
+from .helpers import FlakyBackend, Mailbox, contact_of, free_port
 
 
 @pytest.fixture
@@ -22,12 +21,7 @@ def flaky_mail(settings, mailoutbox):
     FlakyBackend.failures = 0
     yield FlakyBackend
     FlakyBackend.failures = 0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    FlakyBackend.code, FlakyBackend.reply = 451, b"4.3.0 try again later"
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +43,12 @@ def mailbox(smtp):
     box.reset()
     yield box
     box.release.set()  # a reply still held goes out (to whoever still listens)
+
+
+@pytest.fixture
+def eager():
+    """Jobs queued with delay() run at once, in this process (no broker)."""
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before

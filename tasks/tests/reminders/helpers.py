@@ -4,6 +4,7 @@ backends that fail on purpose and an SMTP server that misbehaves on purpose."""
 
 import asyncio
 import datetime as dt
+import socket
 import threading
 import time
 from email import message_from_bytes
@@ -75,13 +76,14 @@ class FlakyBackend(EmailBackend):
     """locmem, but the first `failures` sends are refused like a busy server."""
 
     failures = 0
+    code, reply = 451, b"4.3.0 try again later"  # 550…: refused for good
     lock = threading.Lock()
 
     def send_messages(self, messages):
         with FlakyBackend.lock:
             if FlakyBackend.failures > 0:
                 FlakyBackend.failures -= 1
-                raise SMTPDataError(451, b"4.3.0 try again later")
+                raise SMTPDataError(FlakyBackend.code, FlakyBackend.reply)
         return super().send_messages(messages)
 
 
@@ -132,3 +134,9 @@ class Mailbox:
                 await asyncio.sleep(0.05)
         await asyncio.sleep(self.delay)
         return self.reply
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -135,3 +135,40 @@ def test_it_holds_a_postgresql_advisory_lock_when_there_is_no_redis(db, settings
     in_threads(1, try_lock)
 
     assert seen_from_another_connection == [False, True]
+
+
+def test_it_records_a_notice_that_applies_again_once_when_two_sweeps_run_at_once(units, contacts, no_lock):
+    task = make_task(due=dt.date(2019, 7, 31))
+    Reminder.objects.create(  # voided on the 25th: the due date had moved; it moved back since
+        task=task,
+        unit=task.unit,
+        reason=Reminder.Reason.DUE_SOON,
+        period="2019-07-31",
+        due_date=dt.date(2019, 7, 31),
+        remind_after=at(2019, 7, 24),
+        voided_at=at(2019, 7, 25),
+        void_reason="截止日期已调整",
+    )
+
+    with time_machine.travel(at(2019, 7, 26), tick=False):
+        results = in_threads(2, lambda: reminders.sweep(deliver=False))
+
+    live = Reminder.objects.filter(task=task, reason="due_soon", voided_at=None)
+    assert list(live.values_list("period", flat=True)) == ["2019-07-31"]
+    assert sorted(r.found["due_soon"] for r in results) == [0, 1]
+
+
+def test_it_counts_the_notices_it_inserted_not_those_it_found_when_two_sweeps_run_at_once(
+    plan_2019, contacts, no_lock
+):
+    """The daily and the month-end sweep at the same moment both look for
+    overdue items; each reports the rows it inserted, so together they
+    report each notice once."""
+    kinds = [True, False]  # month end, daily
+    with time_machine.travel(at(2019, 8, 1), tick=False):
+        results = in_threads(2, lambda: reminders.sweep(month_end=kinds.pop(), deliver=False))
+
+    assert sorted(r.month_end for r in results) == [False, True]
+    recorded = Reminder.objects.filter(reason="overdue").count()
+    assert recorded > 100
+    assert sum(r.found["overdue"] for r in results) == recorded

@@ -133,6 +133,35 @@ def test_it_lets_the_admin_see_the_calendar_warning_too(client, admin_user, unit
         assert client.get(reverse("admin:tasks_reminder_changelist")).status_code == 200
 
 
+def test_it_keeps_the_calendar_warning_until_the_admin_records_the_years_holidays_as_entered(
+    client, admin_user, office, units
+):
+    """One local day off in 2027 does not make New Year, Spring Festival or
+    National Day 2027 known; the admin's record of the year does."""
+    from tasks.models import HolidayYear, WorkdayOverride
+
+    warning = "节假日日历缺少 2027 年的数据"
+    with time_machine.travel(at(2027, 3, 2), tick=False):
+        client.force_login(admin_user)
+        WorkdayOverride.objects.create(date=dt.date(2027, 4, 2), is_workday=False, note="区运动会")
+        assertContains(client.get(reverse("admin:tasks_workdayoverride_changelist")), warning)
+
+        # Recording the year before its holidays are entered is refused.
+        add = reverse("admin:tasks_holidayyear_add")
+        response = client.post(add, {"year": "2027", "note": ""})
+        assertContains(response, "2027-01-01、2027-10-01")  # Fridays; 1–2 May, 2–3 October are weekends
+        assert not HolidayYear.objects.exists()
+
+        for month, day in [(1, 1), (5, 1), (5, 2), (5, 3), (10, 1), (10, 4), (10, 5)]:  # 2–3 Oct: a weekend
+            WorkdayOverride.objects.create(date=dt.date(2027, month, day), is_workday=False)
+        assertContains(client.get(reverse("admin:tasks_reminder_changelist")), warning)
+        response = client.post(add, {"year": "2027", "note": "国办发明电〔2026〕X号"})
+        assert response.status_code == 302
+        assertNotContains(client.get(reverse("admin:tasks_workdayoverride_changelist")), warning)
+        client.force_login(office)
+        assertNotContains(client.get(reverse("tasks:notice_log")), "节假日日历缺少")
+
+
 # 催办
 
 
@@ -180,6 +209,27 @@ def test_it_sends_one_reminder_a_day_however_often_the_button_is_pressed(
     assertContains(response, "今天已催办过区数管局")
     assert Reminder.objects.filter(reason="manual").count() == 1
     assert len(callbacks) == 1
+
+
+def test_it_sends_a_new_reminder_after_the_days_first_was_cancelled(
+    client, office, july_15, django_capture_on_commit_callbacks, monkeypatch
+):
+    task = task_of("区数管局", "1")
+    client.force_login(office)
+    monkeypatch.setattr(jobs.reminders_deliver_unit, "delay", lambda *a, **k: None)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("tasks:remind", args=[task.pk]))
+    # Verified before it went out (cancelled), then returned: the office chases again.
+    Reminder.objects.filter(reason="manual").update(
+        voided_at=at(2019, 7, 15, 9), void_reason="任务已核实办结"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("tasks:remind", args=[task.pk]), follow=True)
+
+    assertContains(response, "已向区数管局发出催办")
+    assert Reminder.objects.filter(reason="manual", voided_at=None).count() == 1
+    assert Reminder.objects.filter(reason="manual").count() == 2
 
 
 def test_it_lets_only_the_reform_office_send_a_reminder(client, staff, other_staff, leader, july_15):

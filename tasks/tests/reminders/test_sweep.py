@@ -468,3 +468,77 @@ def test_it_shows_a_dry_run_and_changes_nothing(plan_2019, contacts, mailoutbox)
     assert len(result.digests) > 30
     assert Reminder.objects.count() == 0
     assert mailoutbox == []
+
+
+# A notice that applies again after it was voided
+
+
+def test_it_sends_the_due_soon_notice_again_when_a_moved_due_date_moves_back(units, contacts, flaky_mail):
+    task = make_task(due=D(2019, 7, 31))
+    flaky_mail.failures = 1
+    sweep_at(at(2019, 7, 24))  # due soon; the mail server refuses it
+    Task.objects.filter(pk=task.pk).update(due_date=D(2019, 8, 30))
+    sweep_at(at(2019, 7, 25))  # the waiting notice no longer applies
+    Task.objects.filter(pk=task.pk).update(due_date=D(2019, 7, 31))  # moved back
+
+    for day in (26, 29, 30):
+        sweep_at(at(2019, 7, day))
+
+    due_soon = Reminder.objects.filter(task=task, reason="due_soon")
+    assert list(due_soon.exclude(voided_at=None).values_list("period", "void_reason")) == [
+        ("2019-07-31", "截止日期已调整")
+    ]
+    (live,) = due_soon.filter(voided_at=None)
+    assert (live.period, live.sent_at) == ("2019-07-31", at(2019, 7, 26))
+    assert len([m for m in mail.outbox if "即将到期" in m.subject]) == 1
+
+
+def test_it_resumes_the_overdue_notices_of_a_unit_removed_and_re_added(units, contacts):
+    from indicators.models import IndicatorUnit
+    from tasks.services import task_sync_plan
+
+    task = make_task(due=D(2019, 7, 31))
+    plan = task.indicator.plan
+    on_indicator = IndicatorUnit.objects.create(indicator=task.indicator, unit=task.unit, role="lead")
+    sweep_at(at(2019, 8, 1, 0, 10), month_end=True)  # #0; #1 scheduled for the 8th
+    on_indicator.delete()
+    task_sync_plan(plan=plan)  # the unit is removed from the indicator on the 2nd
+    for day in (2, 5, 6, 7, 8, 9):
+        sweep_at(at(2019, 8, day))
+    IndicatorUnit.objects.create(indicator=task.indicator, unit=task.unit, role="lead")
+    task_sync_plan(plan=plan)  # and re-added on the 12th
+
+    day = D(2019, 8, 12)
+    while day <= D(2019, 9, 6):  # four weeks of working-day sweeps
+        if day.weekday() < 5:
+            sweep_at(at(day.year, day.month, day.day))
+        day += dt.timedelta(days=1)
+
+    overdue = Reminder.objects.filter(task=task, reason="overdue")
+    assert list(overdue.exclude(voided_at=None).values_list("period", "void_reason")) == [
+        ("2019-07-31#1", "任务已停用")
+    ]
+    sent = overdue.filter(voided_at=None, sent_at__isnull=False).order_by("sent_at")
+    assert [(r.period, reminders.local_date(r.sent_at)) for r in sent] == [
+        ("2019-07-31#0", D(2019, 8, 1)),
+        ("2019-07-31#1", D(2019, 8, 12)),
+        ("2019-07-31#2", D(2019, 8, 19)),
+        ("2019-07-31#3", D(2019, 8, 26)),
+        ("2019-07-31#4", D(2019, 9, 2)),
+    ]
+    # One waiting repeat, the next.
+    assert list(overdue.filter(voided_at=None, sent_at=None).values_list("period", flat=True)) == [
+        "2019-07-31#5"
+    ]
+
+
+def test_it_writes_a_unit_name_as_it_is_in_the_subject_and_the_text(db, mailoutbox):
+    Unit.objects.create(name="区<i>测试</i>局", contact_email="test-unit@example.com")
+    make_task(due=D(2019, 7, 31), unit="区<i>测试</i>局")
+
+    sweep_at(at(2019, 8, 1, 0, 10), month_end=True)
+
+    (message,) = mailoutbox
+    assert message.subject == "【改革任务提醒】区<i>测试</i>局：已逾期 1 项"
+    assert message.body.startswith("区<i>测试</i>局：")
+    assert "区&lt;i&gt;测试&lt;/i&gt;局" in message.alternatives[0][0]

@@ -3,7 +3,7 @@ import logging
 
 import pytest
 
-from tasks.models import WorkdayOverride
+from tasks.models import HolidayYear, WorkdayOverride
 from tasks.workdays import WorkdayCalendar, package_knows, years_needing_calendar
 
 D = dt.date
@@ -83,6 +83,25 @@ def test_it_names_the_years_the_admin_must_fill_in(db):
     # In December the next year matters too: due-soon counts reach into January.
     assert years_needing_calendar(today=D(2098, 11, 30)) == [2098]
     assert years_needing_calendar(today=D(2098, 12, 1)) == [2098, 2099]
-    # Overrides entered for a year stand for its calendar.
-    WorkdayOverride.objects.create(date=D(2099, 1, 1), is_workday=False, note="元旦")
+    # The admin's record that the year's holidays are entered stands for its calendar.
+    HolidayYear.objects.create(year=2099)
     assert years_needing_calendar(today=D(2099, 3, 1)) == []
+
+
+def test_it_counts_monday_to_friday_for_an_unknown_year_until_its_holidays_are_recorded(db, caplog):
+    WorkdayOverride.objects.create(date=D(2027, 4, 2), is_workday=False, note="local day off")
+    calendar = WorkdayCalendar.load()
+    with caplog.at_level(logging.WARNING, logger="tasks.workdays"):
+        assert calendar.is_workday(D(2027, 10, 1))  # National Day, unknown: a Friday
+        assert not calendar.is_workday(D(2027, 4, 2))
+    assert calendar.fallback_years == {2027}
+    assert "no holidays for 2027" in caplog.text
+    assert years_needing_calendar(today=D(2027, 3, 1)) == [2027]
+
+    WorkdayOverride.objects.create(date=D(2027, 10, 1), is_workday=False, note="国庆节")
+    HolidayYear.objects.create(year=2027)
+    calendar = WorkdayCalendar.load()
+    assert not calendar.is_workday(D(2027, 10, 1))
+    assert calendar.is_workday(D(2027, 10, 8))  # an ordinary Friday
+    assert calendar.fallback_years == set()
+    assert years_needing_calendar(today=D(2027, 3, 1)) == []
