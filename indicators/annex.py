@@ -21,14 +21,15 @@ from dataclasses import dataclass, field
 import olefile
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from openpyxl.packaging.manifest import Manifest
 from openpyxl.utils import get_column_letter
 
 # openpyxl's own row parser (private, openpyxl is pinned): see _sheet_rows.
 from openpyxl.worksheet._reader import WorkSheetParser
-from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHEET_MAIN_NS, WORKSHEET_TYPE
 
-# Parses through defusedxml when it is installed (it is: requirements.txt).
-from openpyxl.xml.functions import iterparse
+# Parse through defusedxml when it is installed (it is: requirements.txt).
+from openpyxl.xml.functions import fromstring, iterparse
 
 from departments.models import Unit
 
@@ -180,7 +181,7 @@ _SHEET_DATA, _ROW, _CELL, _FORMULA = (f"{_NS}{tag}" for tag in ("sheetData", "ro
 
 
 def _mb(size: int) -> str:
-    return f"{size / 1024 / 1024:g} MB"
+    return f"{round(size / 1024 / 1024, 1):g} MB"
 
 
 def _ole_message(data: bytes) -> str:
@@ -209,11 +210,13 @@ def _check_package(data: bytes) -> None:
             members = archive.infolist()
             if len(members) > MAX_PARTS:
                 raise AnnexFileError(f"工作簿结构异常：包含 {len(members)} 个部件，上限为 {MAX_PARTS} 个。")
+            if any(m.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for m in members):
+                raise AnnexFileError(NOT_A_WORKBOOK)  # Excel never writes other methods
+            streamed = _worksheet_parts(archive, part_limit)
             declared = 0
             for member in members:
-                if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                    raise AnnexFileError(NOT_A_WORKBOOK)  # Excel never writes other methods
-                _check_part_size(member.filename, member.file_size, part_limit)
+                if member.filename not in streamed:
+                    _check_part_size(member, part_limit)
                 declared += member.file_size
                 if declared > total_limit:
                     raise AnnexFileError(_unpacked_message(declared, total_limit))
@@ -231,17 +234,33 @@ def _check_package(data: bytes) -> None:
         raise AnnexFileError(f"无法读取该 Excel 工作簿（文件可能已损坏）：{type(e).__name__}") from e
 
 
-def _check_part_size(name: str, size: int, limit: int) -> None:
-    # Worksheets are streamed row by row (_sheet_rows); every other part
-    # (shared strings, styles, the workbook, relationships) is read whole.
-    if size > limit and not _is_worksheet(name):
+def _check_part_size(member: zipfile.ZipInfo, limit: int) -> None:
+    if member.file_size > limit:
         raise AnnexFileError(
-            f"工作簿中的部件 {name} 解压后为 {_mb(size)}，超过上限 {_mb(limit)}（ANNEX_MAX_PART_BYTES）。"
+            f"工作簿中的部件 {member.filename} 解压后为 {_mb(member.file_size)}，"
+            f"超过上限 {_mb(limit)}（ANNEX_MAX_PART_BYTES）。"
         )
 
 
-def _is_worksheet(name: str) -> bool:
-    return name.startswith("xl/worksheets/") and name.endswith(".xml") and name.count("/") == 2
+def _worksheet_parts(archive: zipfile.ZipFile, limit: int) -> set[str]:
+    """The parts that the package's content types declare as worksheets, and
+    as nothing else: _sheet_rows streams them row by row, so only the total
+    limit bounds them. Every other part (shared strings, styles, the
+    workbook, relationships) openpyxl reads whole; openpyxl finds those by
+    their content type too, so a part cannot pass for a sheet."""
+    try:
+        info = archive.getinfo(ARC_CONTENT_TYPES)
+    except KeyError:
+        return set()  # not a workbook: openpyxl says so
+    _check_part_size(info, limit)
+    if _unpacked_size(archive, info, info.file_size) > info.file_size:
+        raise AnnexFileError(
+            f"工作簿已损坏：部件 {info.filename} 的实际内容比它声明的 {info.file_size} 字节更多。"
+        )
+    types: dict[str, set[str]] = {}
+    for override in Manifest.from_tree(fromstring(archive.read(info))).Override:
+        types.setdefault(override.PartName.lstrip("/"), set()).add(override.ContentType)
+    return {name for name, kinds in types.items() if kinds == {WORKSHEET_TYPE}}
 
 
 def _unpacked_message(size: int, limit: int) -> str:

@@ -400,7 +400,8 @@ def test_it_gives_the_plan_year_range_in_english():
 
     from indicators.models import validate_plan_year
 
-    with translation.override("en"), pytest.raises(ValidationError) as refused:
-        validate_plan_year(1999)
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as refused:
+            validate_plan_year(1999)
 
-    assert refused.value.messages == ["Plan year 1999 is out of range: it must be between 2000 and 2100."]
+        assert refused.value.messages == ["Plan year 1999 is out of range: it must be between 2000 and 2100."]

@@ -230,3 +230,16 @@ def test_it_takes_the_value_excel_saved_for_a_formula(units):
 
     assert report.ok
     assert Indicator.objects.get().code == "1"
+
+
+def test_it_refuses_shared_strings_that_pass_for_a_sheet_by_their_name():
+    """Only what the content types call a worksheet is streamed, and so
+    exempt from the limit on parts read whole."""
+    data = workbooks.huge_shared_string(20 * MB, part="xl/worksheets/sheet2.xml")
+
+    with pytest.raises(AnnexFileError) as refused:
+        read_grid(data)
+
+    assert str(refused.value) == (
+        "工作簿中的部件 xl/worksheets/sheet2.xml 解压后为 20 MB，超过上限 8 MB（ANNEX_MAX_PART_BYTES）。"
+    )

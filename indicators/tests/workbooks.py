@@ -151,23 +151,22 @@ def sheet_xml(data: bytes) -> str:
     return zipfile.ZipFile(io.BytesIO(data)).read(SHEET).decode()
 
 
-def huge_shared_string(size: int) -> bytes:
-    """目标任务 of row 3 is shared string 0: one string of `size` characters."""
+def huge_shared_string(size: int, part: str = SHARED_STRINGS) -> bytes:
+    """目标任务 of row 3 is shared string 0: one string of `size` characters,
+    in the package's part `part`."""
     data = small_table()
     sheet = sheet_xml(data).replace('t="inlineStr"><is><t>任务</t></is>', 't="s"><v>0</v>')
     types = zipfile.ZipFile(io.BytesIO(data)).read("[Content_Types].xml").decode()
     types = types.replace(
         "</Types>",
-        f'<Override PartName="/{SHARED_STRINGS}" ContentType="application/'
+        f'<Override PartName="/{part}" ContentType="application/'
         'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
     )
     main = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
     strings = repeated(
         b"A", size, before=b'<sst count="1" uniqueCount="1" ' + main + b"><si><t>", after=b"</t></si></sst>"
     )
-    return repack(
-        data, {SHEET: sheet.encode(), "[Content_Types].xml": types.encode(), SHARED_STRINGS: strings}
-    )
+    return repack(data, {SHEET: sheet.encode(), "[Content_Types].xml": types.encode(), part: strings})
 
 
 def declared_size(data: bytes, name: str, size: int) -> bytes:
