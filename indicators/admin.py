@@ -1,23 +1,87 @@
+import datetime as dt
+import logging
+import os
+import re
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.tmp_storages import MediaStorage
 from simple_history.admin import SimpleHistoryAdmin
 
 from .annex import AnnexFileError
-from .models import Indicator, IndicatorUnit, Plan
+from .models import PLAN_YEAR_MAX, PLAN_YEAR_MIN, Indicator, IndicatorUnit, Plan, validate_plan_year
 from .resources import AnnexXLSX, IndicatorResource
 from .signals import plan_changed
+
+logger = logging.getLogger(__name__)
+
+
+class UploadGone(Exception):
+    """The confirm step names an upload that is no longer stored."""
+
+
+class AnnexUploadStorage(MediaStorage):
+    """Where an upload waits between preview and confirm, in
+    MEDIA_ROOT/django-import-export/ (any web process can confirm it).
+
+    import-export removes it only after a confirmed import: a refused or
+    never confirmed upload would stay forever, so each new upload first
+    sweeps those older than UPLOAD_MAX_AGE (one listing of a small folder),
+    and IndicatorAdmin.import_action removes a refused one at once."""
+
+    UPLOAD_MAX_AGE = dt.timedelta(days=1)
+    NAME = re.compile(r"^[0-9a-f]{32}$")  # what MediaStorage.save names it (uuid4().hex)
+
+    def save(self, data):
+        self.sweep()
+        super().save(data)
+
+    def read(self):
+        # The name comes back from the browser in a hidden field.
+        if not self.NAME.match(self.name or ""):
+            raise UploadGone(self.name)
+        try:
+            return super().read()
+        except FileNotFoundError as e:  # confirmed already (browser back), or swept
+            raise UploadGone(self.name) from e
+
+    def sweep(self) -> int:
+        try:
+            _, names = self._storage.listdir(self.MEDIA_FOLDER)
+        except FileNotFoundError:
+            return 0
+        cutoff = timezone.now() - self.UPLOAD_MAX_AGE
+        swept = 0
+        for name in names:
+            path = os.path.join(self.MEDIA_FOLDER, name)
+            try:
+                if self._storage.get_modified_time(path) < cutoff:
+                    self._storage.delete(path)
+                    swept += 1
+            except FileNotFoundError:  # another process swept it first
+                continue
+        if swept:
+            logger.info("swept %s annex uploads older than %s", swept, self.UPLOAD_MAX_AGE)
+        return swept
+
 
 YEAR_HELP = gettext_lazy("留空则取标题行中的年度（如“2019年度”）；工作簿没有标题行时必填。")
 
 
 class AnnexImportForm(ImportForm):
     year = forms.IntegerField(
-        label=gettext_lazy("计划年度"), required=False, min_value=2000, max_value=2100, help_text=YEAR_HELP
+        label=gettext_lazy("计划年度"),
+        required=False,
+        validators=[validate_plan_year],
+        widget=forms.NumberInput(attrs={"min": PLAN_YEAR_MIN, "max": PLAN_YEAR_MAX}),
+        help_text=YEAR_HELP,
     )
 
     def clean_import_file(self):
@@ -65,6 +129,7 @@ class IndicatorAdmin(ImportExportMixin, SimpleHistoryAdmin):
     search_fields = ["code", "task_text", "category"]
     list_select_related = ["plan"]
     inlines = [IndicatorUnitInline]
+    tmp_storage_class = AnnexUploadStorage
     raw_id_fields = ["parent"]
     list_per_page = 100
 
@@ -97,14 +162,41 @@ class IndicatorAdmin(ImportExportMixin, SimpleHistoryAdmin):
             initial["year"] = import_form.cleaned_data.get("year")
         return initial
 
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        # import-export marks the upload it stored (a form error takes it
+        # out of the form's cleaned_data, not out of request.FILES).
+        name = getattr(request.FILES.get("import_file"), "tmp_storage_name", None)
+        if name and "confirm_form" not in context:
+            # Refused (unreadable, or errors in rows): nothing will confirm it.
+            self.get_tmp_storage_class()(name=name, **self.get_tmp_storage_class_kwargs()).remove()
+        return response
+
+    def process_import(self, request, **kwargs):
+        try:
+            return super().process_import(request, **kwargs)
+        except UploadGone:
+            messages.error(request, _("导入文件已处理或已过期，请重新上传。"))
+        except AnnexFileError as e:  # the file no longer passes (the limits changed since the preview)
+            messages.error(request, str(e))
+        return redirect("admin:indicators_indicator_import")
+
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, AnnexFileError):
             form.add_error("import_file", str(e))
-        else:
-            super().add_data_read_fail_error_to_form(form, e)
+        else:  # a bug of ours, not the file's: logged, and the admin is told in Chinese
+            logger.exception("annex upload could not be read")
+            form.add_error(
+                "import_file", _("无法读取该 Excel 工作簿（%(error)s）。") % {"error": type(e).__name__}
+            )
 
     def add_success_message(self, result, request):
         report = result.annex_report
+        if not report.ok:  # the plan changed between preview and confirm: nothing was written
+            for problem in report.errors:
+                messages.error(request, str(problem))
+            return
         messages.success(
             request,
             _(

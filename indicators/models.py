@@ -1,6 +1,7 @@
 """What the plan says: a year's plan and its numbered indicators with their
 lead and responsible units."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -8,9 +9,25 @@ from simple_history.models import HistoricalRecords
 
 from departments.models import Unit
 
+# The one range of plan years: the model, the admin's import form, the annex
+# parser and `import_annex --year` all check it through validate_plan_year.
+PLAN_YEAR_MIN, PLAN_YEAR_MAX = 2000, 2100
+# Excel keeps at most this many characters in a cell; a longer 目标任务 could
+# not be exported and imported back unchanged.
+EXCEL_CELL_MAX_CHARS = 32_767
+
+
+def validate_plan_year(year: int) -> None:
+    if not PLAN_YEAR_MIN <= year <= PLAN_YEAR_MAX:
+        raise ValidationError(
+            _("计划年度 %(year)s 超出范围：应在 %(min)s 到 %(max)s 年之间。"),
+            code="plan_year",
+            params={"year": year, "min": PLAN_YEAR_MIN, "max": PLAN_YEAR_MAX},
+        )
+
 
 class Plan(models.Model):
-    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True, validators=[validate_plan_year])
     title = models.CharField(_("标题"), max_length=200)
     # Read by the reminder sweep (tasks.reminders).
     due_soon_days = models.PositiveSmallIntegerField(
@@ -65,7 +82,7 @@ class Indicator(models.Model):
     )
     position = models.PositiveIntegerField(_("排序"), default=0)
     category = models.CharField(_("指标名称"), max_length=200)
-    task_text = models.TextField(_("目标任务"))
+    task_text = models.TextField(_("目标任务"), max_length=EXCEL_CELL_MAX_CHARS)
     deadline_label = models.CharField(_("时间进度"), max_length=20)
     due_date = models.DateField(_("截止日期"))
     ongoing = models.BooleanField(_("全年持续"), default=False, help_text=_("时间进度为“全年”的持续性工作。"))

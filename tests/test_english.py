@@ -393,3 +393,15 @@ def test_it_keeps_the_history_in_chinese_when_an_english_reader_acts(plan_2019, 
 
     reasons = list(task.history.order_by("history_id").values_list("history_change_reason", flat=True))
     assert reasons[-2:] == ["进展报送", "核实办结"]
+
+
+def test_it_gives_the_plan_year_range_in_english():
+    from django.core.exceptions import ValidationError
+
+    from indicators.models import validate_plan_year
+
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as refused:
+            validate_plan_year(1999)
+
+        assert refused.value.messages == ["Plan year 1999 is out of range: it must be between 2000 and 2100."]

@@ -260,7 +260,12 @@ IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 EVIDENCE_MAX_UPLOAD_BYTES = env_int("EVIDENCE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 EVIDENCE_MAX_FILES = env_int("EVIDENCE_MAX_FILES", 10)
 
+# The annex import (docs/annex-import.md, "Limits"): the upload; what the
+# package unpacks to, all parts together and each part that is read whole
+# (the sheets are streamed); the rows below the header, blank ones included.
 ANNEX_MAX_UPLOAD_BYTES = env_int("ANNEX_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+ANNEX_MAX_UNPACKED_BYTES = env_int("ANNEX_MAX_UNPACKED_BYTES", 32 * 1024 * 1024)
+ANNEX_MAX_PART_BYTES = env_int("ANNEX_MAX_PART_BYTES", 8 * 1024 * 1024)
 ANNEX_MAX_ROWS = env_int("ANNEX_MAX_ROWS", 20_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

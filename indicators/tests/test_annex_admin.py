@@ -1,8 +1,12 @@
 """The annex through the Django admin: upload → preview → confirm, export."""
 
+import datetime as dt
 import io
+import os
+import time
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -177,3 +181,114 @@ def test_it_refuses_export_without_the_permission(client, leader, plan_2019):
     client.force_login(leader)
 
     assert client.get(EXPORT_URL).status_code == 403
+
+
+UPLOADS = "django-import-export"
+
+
+def stored_uploads(media_root) -> list[str]:
+    folder = media_root / UPLOADS
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_it_refuses_a_cut_off_sheet_in_chinese(client, admin_user, units):
+    client.force_login(admin_user)
+
+    response = upload(client, workbooks.truncated_sheet(workbooks.original_bytes()))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "工作表内容已损坏，无法读取（ParseError）" in page
+    assert "encountered while trying to read file" not in page
+
+
+def test_it_shows_an_over_long_value_as_a_row_error_not_a_server_error(client, admin_user, units):
+    client.force_login(admin_user)
+    _, rows = workbooks.original_rows()
+    rows[0][1] = "指" * 201
+
+    response = upload(client, workbooks.build(rows), year="2019")
+
+    assert response.status_code == 200
+    assert "内容过长：共 201 个字符，上限为 200 个字符。" in response.content.decode()
+    assert "confirm_form" not in response.context
+    assert not Indicator.objects.exists()
+
+
+def test_it_answers_a_second_confirm_of_the_same_upload_with_a_message(client, admin_user, units):
+    client.force_login(admin_user)
+    preview = upload(client, workbooks.original_bytes())
+    assert confirm(client, preview).status_code == 302
+
+    again = confirm(client, preview)  # browser back, confirm again
+
+    assert again.status_code == 302
+    assert again["Location"] == IMPORT_URL
+    page = client.get(again["Location"]).content.decode()
+    assert "导入文件已处理或已过期，请重新上传。" in page
+    assert Indicator.objects.count() == 54
+
+
+def test_it_answers_a_confirm_naming_no_stored_upload_with_a_message(client, admin_user, units):
+    client.force_login(admin_user)
+    preview = upload(client, workbooks.original_bytes())
+    form = preview.context["confirm_form"]
+    data = {name: form.initial.get(name, "") or "" for name in form.fields}
+
+    for name in ("../../settings.py", "0" * 32):
+        response = client.post(CONFIRM_URL, {**data, "import_file_name": name})
+        assert response.status_code == 302
+        assert response["Location"] == IMPORT_URL
+    assert not Indicator.objects.exists()
+
+
+def test_it_removes_a_refused_upload_and_keeps_one_waiting_for_confirm(client, admin_user, units, media_root):
+    client.force_login(admin_user)
+    titles, rows = workbooks.original_rows()
+    rows[5][5] = "年中"
+
+    upload(client, workbooks.build(rows, title_rows=titles))  # row errors
+    upload(client, b"MZ\x90\x00 program")  # not a workbook
+    assert stored_uploads(media_root) == []
+
+    preview = upload(client, workbooks.original_bytes())
+    assert stored_uploads(media_root) == [preview.context["confirm_form"].initial["import_file_name"]]
+    confirm(client, preview)
+    assert stored_uploads(media_root) == []
+
+
+def test_it_sweeps_uploads_older_than_a_day_on_the_next_upload(client, admin_user, units, media_root):
+    client.force_login(admin_user)
+    with time_machine.travel(dt.datetime(2019, 7, 1, 9, 0, tzinfo=dt.UTC), tick=False):
+        now = time.time()
+        folder = media_root / UPLOADS
+        folder.mkdir(parents=True)
+        for name, age_hours in (("a" * 32, 25), ("b" * 32, 23)):
+            (folder / name).write_bytes(b"abandoned preview")
+            os.utime(folder / name, (now - age_hours * 3600, now - age_hours * 3600))
+
+        preview = upload(client, workbooks.original_bytes())
+
+    waiting = preview.context["confirm_form"].initial["import_file_name"]
+    assert stored_uploads(media_root) == sorted(["b" * 32, waiting])
+
+
+def test_it_refuses_a_year_out_of_the_plan_range_with_the_commands_message(client, admin_user, units):
+    client.force_login(admin_user)
+
+    response = upload(client, workbooks.original_bytes(), year="1999")
+
+    assert "计划年度 1999 超出范围：应在 2000 到 2100 年之间。" in response.content.decode()
+    assert not Indicator.objects.exists()
+
+
+def test_it_exports_a_target_task_of_excels_cell_limit_that_imports_back_unchanged(
+    client, admin_user, plan_2019
+):
+    Indicator.objects.filter(code="1").update(task_text="长" * 32_767)
+    client.force_login(admin_user)
+
+    preview = upload(client, export(client, plan__id__exact=plan_2019.pk))
+
+    assert preview.context["result"].totals["update"] == 0
+    assert preview.context["result"].totals["skip"] == 54

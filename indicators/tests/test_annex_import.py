@@ -323,3 +323,66 @@ def test_it_warns_when_a_group_has_no_members_to_do_the_work(units):
         "单位组“投资项目审批各部门”还没有成员单位，指标 14、15、16、17、17-1 中" in w for w in warnings
     )
     assert not any("各区级部门”还没有成员单位" in w for w in warnings), "it follows the type 区级部门"
+
+
+def test_it_names_new_units_and_groups_in_the_commands_text_output(units, tmp_path, capsys):
+    titles, rows = workbooks.original_rows()
+    rows[0][4] = "各区级部门、区新设局、各村委会"
+    path = tmp_path / "annex.xlsx"
+    path.write_bytes(workbooks.build(rows, title_rows=titles))
+
+    call_command("import_annex", str(path), "--dry-run")
+
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "new unit: 区新设局",
+        "new group: 各村委会",
+        "indicators: 54 new, 0 updated, 0 unchanged; units: 2 new; warnings: 20; errors: 0",
+    ]
+
+
+@pytest.mark.parametrize("year", ["0", "1999", "2101", "40000", "99999"])
+def test_it_refuses_a_year_out_of_the_plan_range_once_in_chinese(units, capsys, year):
+    path = workbooks.FIXTURES / "xiaoshan-2019-annex.xlsx"
+
+    with pytest.raises(CommandError) as raised:
+        call_command("import_annex", str(path), "--year", year)
+
+    assert raised.value.returncode == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: 计划年度 {year} 超出范围：应在 2000 到 2100 年之间。"
+    ]
+    assert not Plan.objects.exists()
+
+
+def test_it_refuses_a_title_year_out_of_the_plan_range(units):
+    titles, rows = workbooks.original_rows()
+    titles[1][0] = titles[1][0].replace("2019", "1999")
+
+    report = import_bytes(workbooks.build(rows, title_rows=titles))
+
+    assert [str(p) for p in report.errors] == ["计划年度 1999 超出范围：应在 2000 到 2100 年之间。"]
+    assert not Plan.objects.exists()
+
+
+def test_it_exits_1_in_chinese_for_a_cut_off_sheet(units, tmp_path):
+    path = tmp_path / "annex.xlsx"
+    path.write_bytes(workbooks.truncated_sheet(workbooks.original_bytes()))
+
+    with pytest.raises(CommandError, match=r"^工作表内容已损坏，无法读取（ParseError）") as raised:
+        call_command("import_annex", str(path))
+
+    assert raised.value.returncode == 1
+    assert not Indicator.objects.exists()
+
+
+def test_it_exits_1_with_the_row_and_column_for_an_over_long_code(units, tmp_path, capsys):
+    path = tmp_path / "annex.xlsx"
+    path.write_bytes(_sheet([["2019年度"], HEADER, ["1" * 21, *GOOD_ROW[1:]]]))
+
+    with pytest.raises(CommandError) as raised:
+        call_command("import_annex", str(path))
+
+    assert raised.value.returncode == 1
+    assert "error: 第3行A列「序号」：内容过长：共 21 个字符，上限为 16 个字符。" in capsys.readouterr().err
+    assert not Indicator.objects.exists()

@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from indicators.annex import AnnexFileError, parse_grid, read_grid
+from indicators.models import PLAN_YEAR_MAX, PLAN_YEAR_MIN
 from indicators.services import annex_import
 
 
@@ -12,7 +13,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path, help="the .xlsx workbook")
-        parser.add_argument("--year", type=int, help="plan year (default: from the title row)")
+        parser.add_argument(
+            "--year",
+            type=int,
+            help=f"plan year, {PLAN_YEAR_MIN}-{PLAN_YEAR_MAX} (default: from the title row)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
         parser.add_argument("--format", choices=["text", "json"], default="text")
 
@@ -38,6 +43,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"warning: {problem}")
             for problem in report.errors:
                 self.stderr.write(f"error: {problem}")
+            for name, kind in report.new_units:
+                self.stdout.write(f"new {'group' if kind == 'group' else 'unit'}: {name}")
             self.stdout.write(report.summary_line())
         if not report.ok:
             raise CommandError("import refused: nothing was written", returncode=1)
