@@ -53,6 +53,8 @@ MIDDLEWARE = [
     # Inside authentication, outside WhiteNoise: static files keep their caching.
     "xsreform.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Inside messages: a refused admin filter says so on the page it lands on.
+    "xsreform.middleware.AdminBadQueryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so that it sees the outcome of authentication.
