@@ -155,7 +155,7 @@ def main():
 
     as_office, as_staff = cookie_for(office), cookie_for(staff)
     last_month_end = _last_month_end()
-    dashboard = reverse("tasks:dashboard")
+    dashboard = reverse("dashboards:overview")
     pages = [
         # (label, path, cookie, a string the page must contain)
         ("hello-world view (floor)", "/bench/hello/", as_office, "hello"),
@@ -208,7 +208,7 @@ def main():
                     raise SystemExit(f"{label}: HTTP {status}, {len(body)} bytes, without {marker!r}")
                 if round_number >= 5:
                     timings[label].append(ms)
-        export_path = f"{reverse('tasks:dashboard_report')}?plan={plan.year}"
+        export_path = f"{reverse('dashboards:report')}?plan={plan.year}"
         exports = []
         for round_number in range(2 + args.export_rounds):
             status, body, ms = get(args.port, export_path, as_office)

@@ -29,7 +29,7 @@ def validate_plan_year(year: int) -> None:
 class Plan(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"), unique=True, validators=[validate_plan_year])
     title = models.CharField(_("标题"), max_length=200)
-    # Read by the reminder sweep (tasks.reminders).
+    # Read by the reminder sweep (reminders.sweep).
     due_soon_days = models.PositiveSmallIntegerField(
         _("到期提醒提前工作日数"),
         default=5,

@@ -3,7 +3,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import admin_reminders  # noqa: F401 (registers Reminder, SweepRun, WorkdayOverride, HolidayYear)
 from .models import Evidence, ProgressReport, Review, Task
 
 

@@ -164,16 +164,3 @@ class ReviewForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("退回时必填，单位会在首页和任务页看到。"),
     )
-
-
-class NoticeLogFilterForm(QueryForm):
-    """The notice log's filters (提醒记录); the choices come from the view."""
-
-    reason = forms.ChoiceField(label=gettext_lazy("原因"), required=False)
-    status = forms.ChoiceField(label=gettext_lazy("状态"), required=False)
-    q = SearchField()
-
-    def __init__(self, data, *, reasons, statuses):
-        super().__init__(data)
-        self.fields["reason"].choices = reasons
-        self.fields["status"].choices = statuses

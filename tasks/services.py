@@ -16,6 +16,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from departments.models import Unit
 from indicators.models import Indicator, IndicatorUnit, Plan
 
+from . import signals
 from .models import REPORT_STATUSES, Evidence, ProgressReport, Review, Task
 from .uploads import evidence_check
 
@@ -72,6 +73,7 @@ def task_sync_plan(*, plan: Plan) -> dict[str, int]:
 
     bulk_create_with_history(to_create, Task, batch_size=1000)
     bulk_update_with_history(to_update, Task, ["role", "due_date", "is_active"], batch_size=1000)
+    signals.send_on_commit(task_ids=[t.pk for t in to_update], why="synced")
     counts = {"created": len(to_create), "updated": len(to_update)}
     logger.info("tasks synced for plan %s: %s", plan.year, counts)
     return counts
@@ -197,6 +199,7 @@ def progress_report_create(
         percent,
         len(stored),
     )
+    signals.send_on_commit(task_ids=[task.pk], why="reported")
     return report
 
 
@@ -221,4 +224,5 @@ def task_review(*, task: Task, user, decision: str, reason: str = "", expected_v
     review._history_user = user
     review.save()
     logger.info("task %s %s by %s", task.pk, decision, user.pk)
+    signals.send_on_commit(task_ids=[task.pk], why="reviewed")
     return review

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from . import views
 
@@ -11,6 +11,4 @@ urlpatterns = [
     path("<int:pk>/report/", views.report_create, name="report"),
     path("<int:pk>/review/", views.task_review, name="review"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
-    path("", include("tasks.urls_notices")),
-    path("dashboard/", include("tasks.urls_dashboard")),
 ]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import access, selectors, services
+from . import access, selectors, services, signals
 from .forms import ProgressReportForm, ReviewForm, TaskListFilterForm
 from .models import REPORT_STATUSES, Evidence, Review, Task
 from .selectors import Show
@@ -50,7 +50,7 @@ def home(request):
     if user.is_superuser:
         return redirect("admin:index")
     if access.reads_all(user):
-        return redirect("tasks:dashboard")
+        return redirect("dashboards:overview")
     return redirect("tasks:mine")
 
 
@@ -116,6 +116,7 @@ def _render_task(request, task, *, report_form=None, review_form=None, status=20
         "changes": selectors.task_changes(task),
         "can_report": can_report,
         "can_review": can_review,
+        "panels": signals.panels_for(task=task, request=request),
     }
     if report_form is None and can_report:
         report_form = ProgressReportForm(initial=_report_initial(task))

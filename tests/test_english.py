@@ -13,10 +13,11 @@ from django.urls import reverse
 from django.utils import translation
 from pytest_django.asserts import assertContains, assertNotContains
 
-from tasks import notices
-from tasks.models import Reminder, Review, Task
+from reminders import services
+from reminders.models import Reminder
+from tasks.models import Review, Task
 from tasks.templatetags.portal import deadline
-from tasks.tests.conftest import report
+from tasks.tests.helpers import report
 
 
 @pytest.fixture
@@ -236,10 +237,10 @@ def test_it_keeps_the_review_words_chinese(client, office, returned_task):
 
 
 def test_it_tells_the_reminders_page_from_a_reminder_in_english(english, staff, office, staff_task):
-    notices.reminder_create_manual(task=staff_task, user=office, note="请本周内报送")
+    services.reminder_create_manual(task=staff_task, user=office, note="请本周内报送")
     english.force_login(staff)
 
-    page = english.get(reverse("tasks:notices"))
+    page = english.get(reverse("reminders:notices"))
 
     assertContains(page, "<title>Reminders · Xiaoshan District", html=False)
     assertContains(page, '<h1 class="h3 mb-1">Reminders</h1>')
@@ -307,7 +308,7 @@ def test_it_counts_days_in_the_english_digest(days, words):
     }
     with translation.override("en"):
         text = render_to_string(
-            "tasks/email/escalation_digest.txt",
+            "reminders/email/escalation_digest.txt",
             {"today": dt.date(2019, 8, 1), "count": 1, "sections": [{"items": [item]}]},
         )
     assert words in text

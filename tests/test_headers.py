@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from tasks.models import Task
 from tasks.tests import files
-from tasks.tests.conftest import SHANGHAI, report
-from tasks.tests.dashboard_plan import SGJ, build_next_year, build_small_plan
+from tasks.tests.helpers import SHANGHAI, report
+from tasks.tests.plans import SGJ, build_next_year, build_small_plan
 
 
 @pytest.fixture
@@ -55,8 +55,8 @@ def test_it_sends_a_policy_that_runs_only_our_own_scripts(client, plan, staff):
     [
         (None, "login"),
         ("staff", "tasks:mine"),
-        ("office", "tasks:dashboard"),
-        ("office", "tasks:dashboard_report"),
+        ("office", "dashboards:overview"),
+        ("office", "dashboards:report"),
         ("admin_user", "admin:index"),
     ],
 )
@@ -100,11 +100,15 @@ def test_it_has_no_inline_script_on_any_page(client, request, two_plans, evidenc
     task = Task.objects.get(unit__name=SGJ, indicator__code="A2", indicator__plan__year=2019)
     pages = {
         None: [reverse("login")],
-        "staff": [reverse("tasks:mine"), reverse("tasks:detail", args=[task.pk]), reverse("tasks:notices")],
+        "staff": [
+            reverse("tasks:mine"),
+            reverse("tasks:detail", args=[task.pk]),
+            reverse("reminders:notices"),
+        ],
         "office": [
             reverse("tasks:overview"),
-            reverse("tasks:dashboard"),
-            reverse("tasks:notice_log"),
+            reverse("dashboards:overview"),
+            reverse("reminders:notice_log"),
             reverse("tasks:detail", args=[task.pk]),
         ],
         "admin_user": [
@@ -136,9 +140,9 @@ def test_it_has_no_inline_script_on_any_page(client, request, two_plans, evidenc
     ("role", "name"),
     [
         ("staff", "tasks:mine"),
-        ("staff", "tasks:notices"),
-        ("office", "tasks:dashboard"),
-        ("office", "tasks:dashboard_report"),
+        ("staff", "reminders:notices"),
+        ("office", "dashboards:overview"),
+        ("office", "dashboards:report"),
         ("admin_user", "admin:index"),
     ],
 )

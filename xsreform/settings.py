@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "departments",
     "indicators",
     "tasks",
+    "reminders",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -181,7 +183,7 @@ EMAIL_HOST = env_str("EMAIL_HOST", "")
 if EMAIL_HOST:
     # Django's SMTP backend, with a long wait for the reply to the message body
     # and the outcome of each recipient (docs/reminders.md, "Delivery").
-    EMAIL_BACKEND = "tasks.mail.SMTPBackend"
+    EMAIL_BACKEND = "reminders.mail.SMTPBackend"
     EMAIL_PORT = env_int("EMAIL_PORT", 25)
     EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
@@ -221,7 +223,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 # django-celery-beat's DatabaseScheduler, catching up missed runs at a sensible hour.
-CELERY_BEAT_SCHEDULER = "tasks.beat:CatchUpScheduler"
+CELERY_BEAT_SCHEDULER = "reminders.beat:CatchUpScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # The queue workers take and tasks go to; the integration tests use their own.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")

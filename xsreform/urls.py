@@ -1,6 +1,7 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 
 from tasks import views as task_views
 
@@ -9,10 +10,20 @@ admin.site.site_title = "xsreform"
 admin.site.index_title = _("管理")
 
 urlpatterns = [
+    # The admin pages of the models that moved from tasks to reminders
+    # (issue 9): bookmarks of the old addresses land on the new ones.
+    re_path(
+        r"^admin/tasks/(?P<model>reminder|sweeprun|workdayoverride|holidayyear)/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/reminders/%(model)s/%(rest)s", query_string=True, permanent=True),
+    ),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("login/", task_views.LoginView.as_view(), name="login"),
     path("logout/", task_views.LogoutView.as_view(), name="logout"),
+    # The reminders' and dashboards' pages kept their /tasks/… paths when
+    # they moved into apps of their own (bookmarks, links in e-mails sent).
     path("tasks/", include("tasks.urls")),
+    path("tasks/", include("reminders.urls")),
+    path("tasks/dashboard/", include("dashboards.urls")),
     path("", task_views.home, name="home"),
 ]

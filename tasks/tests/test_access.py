@@ -7,7 +7,7 @@ from django.urls import resolve, reverse
 from tasks.models import Task
 
 from . import files
-from .conftest import report
+from .helpers import report
 
 ANONYMOUS, STAFF, OTHER_STAFF, OFFICE, LEADER = "anonymous", "staff", "other_staff", "office", "leader"
 VISITORS = [ANONYMOUS, STAFF, OTHER_STAFF, OFFICE, LEADER]
@@ -49,8 +49,8 @@ CASES = [
             ANONYMOUS: LOGIN,
             STAFF: "tasks:mine",
             OTHER_STAFF: "tasks:mine",
-            OFFICE: "tasks:dashboard",
-            LEADER: "tasks:dashboard",
+            OFFICE: "dashboards:overview",
+            LEADER: "dashboards:overview",
         },
     ),
     (
@@ -167,7 +167,7 @@ def test_it_never_serves_evidence_from_a_media_url(client, world, settings):
 
 
 def test_it_lets_staff_of_several_units_into_each(client, world, other_staff):
-    from .conftest import join
+    from .helpers import join
 
     join(other_staff, "区数管局")
     client.force_login(other_staff)

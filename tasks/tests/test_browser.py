@@ -22,8 +22,8 @@ from django_celery_beat.models import CrontabSchedule
 from tasks.models import Task
 
 from . import files
-from .conftest import JULY_15, SHANGHAI, task_of
-from .dashboard_plan import build_next_year, build_small_plan
+from .helpers import JULY_15, SHANGHAI, task_of
+from .plans import build_next_year, build_small_plan
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the
 # test makes between browser steps are still plain synchronous code.
@@ -182,7 +182,7 @@ def test_it_carries_a_report_from_the_unit_through_review(
     # tasks, finds the task waiting for review and returns it with a reason.
     pgb = Visitor(browser, live_server, shots)
     pgb.log_in("office", "pw-office")
-    assert pgb.page.url == live_server.url + reverse("tasks:dashboard")
+    assert pgb.page.url == live_server.url + reverse("dashboards:overview")
     pgb.page.get_by_role("link", name="全部任务", exact=True).click()
     pgb.page.get_by_role("link", name="待核实").click()
     assert pgb.page.locator("tbody tr").count() == 1
@@ -221,7 +221,7 @@ def test_it_carries_a_report_from_the_unit_through_review(
     # 7. A leader reads everything and is offered no form.
     ld = Visitor(browser, live_server, shots)
     ld.log_in("leader", "pw-leader")
-    assert ld.page.url == live_server.url + reverse("tasks:dashboard")
+    assert ld.page.url == live_server.url + reverse("dashboards:overview")
     ld.goto(reverse("tasks:overview"))
     ld.shot("leader-overview", full_page=False)
     ld.goto(task_url)

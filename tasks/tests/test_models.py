@@ -4,7 +4,7 @@ import time_machine
 
 from tasks.models import Task
 
-from .conftest import SHANGHAI, report, review, task_of
+from .helpers import SHANGHAI, report, review, task_of
 
 JULY_15 = dt.date(2019, 7, 15)
 

@@ -5,7 +5,7 @@ from tasks import services
 from tasks.models import Evidence, ProgressReport, Review, Task
 
 from . import files
-from .conftest import report, review
+from .helpers import report, review
 
 
 def test_it_files_a_report_and_moves_the_task_to_its_status(task_8, staff):

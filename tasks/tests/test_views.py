@@ -13,7 +13,7 @@ from indicators.models import Indicator, Plan
 from tasks.models import Evidence, ProgressReport, Review, Task
 
 from . import files
-from .conftest import JULY_15, join, report, review, task_of
+from .helpers import JULY_15, join, report, review, task_of
 
 
 def messages_of(response) -> list[str]:

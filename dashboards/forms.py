@@ -1,0 +1,53 @@
+import datetime as dt
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tasks.forms import QueryForm
+from tasks.templatetags.portal import cn_date
+
+from .figures import StatusFilter
+
+
+class OverviewFilterForm(QueryForm):
+    """The overview's filters, from the query string. A value that does not
+    fit (an unknown unit, a date in the future) is reported and ignored."""
+
+    plan = forms.TypedChoiceField(label=gettext_lazy("年度"), coerce=int, required=False)
+    as_of = forms.DateField(
+        label=gettext_lazy("截至日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    category = forms.ChoiceField(label=gettext_lazy("指标名称"), required=False)
+    unit = forms.TypedChoiceField(label=gettext_lazy("单位"), coerce=int, required=False, empty_value=None)
+    status = forms.ChoiceField(
+        label=gettext_lazy("状态"),
+        required=False,
+        choices=[("", gettext_lazy("全部状态")), *StatusFilter.CHOICES],
+    )
+
+    def __init__(self, data, *, plans, plan, categories, units, today):
+        data = data.copy()
+        # The defaults show in the fields: the plan chosen, today.
+        data.setdefault("plan", str(plan.year))
+        data.setdefault("as_of", today.isoformat())
+        super().__init__(data)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control" if field is self.fields["as_of"] else "form-select"
+        self.today = today
+        # The office drafts a plan in the year before it: the earliest day
+        # whose state can be asked for.
+        self.earliest = dt.date(plan.year - 1, 1, 1)
+        self.fields["plan"].choices = [(p.year, _("%(year)d年度") % {"year": p.year}) for p in plans]
+        self.fields["plan"].initial = plan.year
+        self.fields["as_of"].widget.attrs.update(min=self.earliest.isoformat(), max=today.isoformat())
+        self.fields["category"].choices = [("", _("全部类别")), *[(c, c) for c in categories]]
+        self.fields["unit"].choices = [("", _("全部单位")), *[(u.pk, u.name) for u in units]]
+
+    def clean_as_of(self):
+        as_of = self.cleaned_data["as_of"]
+        if as_of and as_of > self.today:
+            raise forms.ValidationError(_("截至日期不能晚于今天。"))
+        if as_of and as_of < self.earliest:
+            raise forms.ValidationError(_("截至日期不能早于%(date)s。") % {"date": cn_date(self.earliest)})
+        return as_of

@@ -1,0 +1,105 @@
+"""The overview in headless Chromium: the reform office opens it on the 2019
+annex with three months of progress behind it, the charts are drawn with no
+console error, a past day can be chosen, and a row of the overdue list leads
+to its task. With UPDATE_SCREENSHOTS=1 it refreshes docs/screenshots/dashboard.png."""
+
+import datetime as dt
+import os
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.urls import reverse
+
+from dashboards.figures import Scope, dashboard_overview
+from indicators.annex import parse_grid, read_grid
+from indicators.models import Plan
+from indicators.services import annex_import
+from tasks.tests.plans import AUG_15, SHANGHAI, simulate_progress
+from tasks.tests.test_browser import Visitor, browser, shots  # noqa: F401 - the shared browser fixtures
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser]
+
+CHARTS = ["categories", "trend", "months", "calendar", "ranking", "units"]
+
+
+def test_it_draws_the_overview_and_leads_from_an_overdue_row_to_its_task(
+    browser,  # noqa: F811
+    shots,  # noqa: F811
+    live_server,
+    transactional_db,
+    units,
+    staff,
+    office,
+):
+    annex = (settings.BASE_DIR / "fixtures" / "xiaoshan-2019-annex.xlsx").read_bytes()
+    with time_machine.travel(dt.datetime(2019, 5, 6, 9, tzinfo=SHANGHAI), tick=False):
+        assert annex_import(annex=parse_grid(read_grid(annex))).ok
+    plan = Plan.objects.get(year=2019)
+    simulate_progress(
+        plan=plan,
+        staff=staff,
+        office=office,
+        start=dt.datetime(2019, 5, 8, 9, tzinfo=SHANGHAI),
+        end=dt.datetime(2019, 8, 14, 18, tzinfo=SHANGHAI),
+    )
+    office.first_name = "跑改办 王老师"
+    office.save()
+    expected = dashboard_overview(scope=Scope(plan=plan, as_of=AUG_15.date(), today=AUG_15.date()))
+    longest_overdue = expected.overdue[0]
+
+    with time_machine.travel(AUG_15, tick=True):
+        pgb = Visitor(browser, live_server, shots)
+        problems = []
+        pgb.page.on(
+            "console", lambda message: problems.append(message.text) if message.type == "error" else None
+        )
+        pgb.page.on("pageerror", lambda error: problems.append(str(error)))
+        pgb.log_in("office", "pw-office")
+        pgb.goto(reverse("dashboards:overview"))
+        page = pgb.page
+
+        # Every chart is drawn on a canvas; the totals are the selector's.
+        page.wait_for_function(
+            "names => names.every(n => document.querySelector(`[data-chart='${n}'] canvas`))", arg=CHARTS
+        )
+        for name in CHARTS:
+            box = page.locator(f"[data-chart='{name}'] canvas").first.bounding_box()
+            assert box and box["width"] > 200 and box["height"] > 100, name
+        assert page.locator("[data-total='total']").inner_text() == str(expected.totals.total)
+        assert page.locator("[data-total='overdue']").inner_text() == str(expected.totals.overdue)
+        assert page.get_by_text("截至2019年8月15日").first.is_visible()
+        assert expected.totals.overdue > 0 and expected.totals.verified > 0
+        pgb.shot("dashboard")
+
+        # A chart's tooltip (ECharts writes it with style attributes).
+        page.locator("[data-chart='categories'] canvas").first.hover()
+        page.wait_for_function(
+            "document.querySelector(\"[data-chart='categories']\").innerText.trim() !== ''"
+        )
+
+        # The numbers behind a chart, one click away.
+        ranking = page.locator("section[aria-labelledby='ranking-title']")
+        ranking.get_by_role("tab", name="数据表").click()
+        assert ranking.locator("#table-ranking").is_visible()
+        assert ranking.locator("#table-ranking tbody tr").count() == len(expected.units)
+
+        # Last month, from the history.
+        page.get_by_role("link", name="对比上月底").click()
+        page.wait_for_load_state()
+        assert page.get_by_text("以下是2019年7月31日当天结束时的情况").is_visible()
+        page.wait_for_function("document.querySelector(\"[data-chart='trend'] canvas\")")
+        page.get_by_role("link", name="回到今天").click()
+        page.wait_for_load_state()
+
+        # The longest overdue task, one click from the list.
+        first_row = page.locator("#table-overdue tbody tr").first
+        assert first_row.locator("td").first.inner_text() == str(longest_overdue.days_late)
+        first_row.get_by_role("link").click()
+        page.wait_for_load_state()
+        assert page.url == live_server.url + reverse("tasks:detail", args=[longest_overdue.id])
+        assert page.get_by_text(longest_overdue.unit_name).first.is_visible()
+        assert problems == []
+        pgb.close()  # and no Content-Security-Policy violation on any page

@@ -1,0 +1,166 @@
+"""The overview (进展总览) and the monthly report download, for the reform
+office and the leaders. Thin views: the filters are parsed by a form, the
+numbers come from dashboards.figures, the workbook from dashboards.report.
+Staff get 403 here, as on the other all-units page (tasks.views.overview)."""
+
+import datetime as dt
+import hashlib
+
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, When
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from indicators.models import Plan
+from tasks import access
+
+from .figures import (
+    OVERDUE_LIST_LIMIT,
+    Scope,
+    StatusFilter,
+    dashboard_charts,
+    dashboard_overview,
+    dashboard_version,
+    plan_categories,
+    plan_units,
+)
+from .forms import OverviewFilterForm
+from .report import monthly_report_workbook, report_filename
+
+# How long a rendered overview may be served; every change to the plan's data
+# makes a new cache key anyway (_cache_key).
+CACHE_SECONDS = 600
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _require_reader(user) -> None:
+    if not access.reads_all(user):
+        raise PermissionDenied(_("只有跑改办和区领导可以查看进展总览。"))
+
+
+def _plan(request, today: dt.date) -> Plan | None:
+    """The plan asked for by year, else this year's, else the newest (as
+    tasks.selectors.current_plan chooses), in one small query."""
+    asked = request.GET.get("plan", "")
+    preference = Case(
+        When(year=int(asked) if asked.isdigit() and len(asked) == 4 else -1, then=0),
+        When(year=today.year, then=1),
+        default=2,
+    )
+    return Plan.objects.order_by(preference, "-year").first()
+
+
+def _scope(request, *, plan: Plan, today: dt.date) -> tuple[Scope, OverviewFilterForm]:
+    form = OverviewFilterForm(
+        request.GET,
+        plans=list(Plan.objects.order_by("-year")),
+        plan=plan,
+        categories=plan_categories(plan=plan),
+        units=plan_units(plan=plan),
+        today=today,
+    )
+    scope = Scope(
+        plan=plan,
+        as_of=form.value("as_of", today),
+        today=today,
+        category=form.value("category", ""),
+        unit_id=form.value("unit"),
+        status=form.value("status", ""),
+    )
+    return scope, form
+
+
+def _query(scope: Scope, **changes) -> str:
+    values = {
+        "plan": scope.plan.year,
+        "as_of": "" if scope.is_current else scope.as_of.isoformat(),
+        "category": scope.category,
+        "unit": scope.unit_id or "",
+        "status": scope.status,
+    }
+    values.update(changes)
+    query = QueryDict(mutable=True)
+    query.update({key: value for key, value in values.items() if value not in ("", None)})
+    return query.urlencode()
+
+
+def _body(request, *, plan: Plan | None, today: dt.date, version: tuple | None) -> str:
+    """The overview's content, rendered."""
+    if plan is None:
+        return render_to_string("dashboards/_overview_body.html", {"scope": None}, request)
+    scope, form = _scope(request, plan=plan, today=today)
+    data = dashboard_overview(scope=scope, version=version)
+    last_month_end = scope.as_of.replace(day=1) - dt.timedelta(days=1)
+    context = {
+        "scope": scope,
+        "form": form,
+        "overview": data,
+        "charts": dashboard_charts(data),
+        "overdue_limit": OVERDUE_LIST_LIMIT,
+        "status_query": {key: _query(scope, status=key) for key, _label in StatusFilter.CHOICES},
+        "all_status_query": _query(scope, status=""),
+        "last_month_end": last_month_end,
+        "last_month_query": _query(scope, as_of=last_month_end.isoformat()),
+        "today_query": _query(scope, as_of=""),
+        "report_query": _query(scope, category="", unit="", status=""),
+    }
+    return render_to_string("dashboards/_overview_body.html", context, request)
+
+
+def _cache_key(request, *, plan: Plan, today: dt.date, version: tuple) -> str:
+    """The page's content depends on the query string, the day, the language
+    and the plan's data, which dashboard_version fingerprints; a change to
+    any of them is a new key, so nothing is ever served stale (the timeout
+    only bounds what an edit outside the portal, e.g. raw SQL, could leave)."""
+    query = sorted((key, value) for key, values in request.GET.lists() for value in values)
+    raw = repr((plan.pk, today.isoformat(), get_language(), version, query))
+    return "xsreform:dashboard:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+@login_required
+def overview(request):
+    """进展总览: totals, on-time rate and the charts, as of any past day.
+
+    The content is cached per query string and plan version (see
+    _cache_key): the office and the leaders read it far more often than a
+    plan's tasks change, and a cached page costs two small queries."""
+    _require_reader(request.user)
+    today = timezone.localdate()
+    plan = _plan(request, today)
+    version = dashboard_version(plan=plan) if plan else None
+    key = _cache_key(request, plan=plan, today=today, version=version) if plan else None
+    body = cache.get(key) if key else None
+    if body is None:
+        body = _body(request, plan=plan, today=today, version=version)
+        if key:
+            cache.set(key, body, CACHE_SECONDS)
+    return render(request, "dashboards/overview.html", {"body": mark_safe(body)})  # noqa: S308 - rendered above
+
+
+@login_required
+def monthly_report(request):
+    """The 月度通报 workbook of the plan, as of the overview's day."""
+    _require_reader(request.user)
+    today = timezone.localdate()
+    plan = _plan(request, today)
+    if plan is None:
+        raise Http404(_("还没有任何年度计划。"))
+    scope, _form = _scope(request, plan=plan, today=today)
+    data = monthly_report_workbook(plan=scope.plan, as_of=scope.as_of, today=scope.today)
+    return HttpResponse(
+        data,
+        content_type=XLSX,
+        headers={
+            "Content-Disposition": content_disposition_header(
+                True, report_filename(plan=scope.plan, as_of=scope.as_of)
+            )
+        },
+    )

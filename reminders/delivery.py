@@ -1,0 +1,411 @@
+"""Delivering reminders: one digest per unit, one for the reform office.
+
+A delivery claims the unit's pending notices with one conditional UPDATE
+(a token), cancels those that no longer apply, renders one digest of at most
+REMINDER_DIGEST_MAX_ITEMS items and sends it through `reminders.mail`. Each step
+is committed before the next one starts:
+
+    pending ─claim→ claimed ─mark "sending"→ (body out) ─250→ sent
+       ↑               │                          ├─ no reply → unconfirmed
+       └── released ───┴── refused before the body, or 4xx ┘   5xx → refused
+
+- a claim whose worker died before the body went out goes stale and is
+  taken again (REMINDER_CLAIM_TIMEOUT_SECONDS);
+- a "sending" mark whose worker died goes stale and becomes *unconfirmed*:
+  the server may have the digest, so it is never sent again by itself — the
+  reform office sees it in 提醒记录 and may re-send it by hand;
+- a 5xx refusal is *refused*: not sent again to the same addresses.
+
+Every digest carries a Message-ID derived from its notices, so that a copy
+that does get through twice is one message in the reader's mail client.
+`reminders.sweep` (the sweep) and `reminders.jobs` call `deliver_unit` and
+`deliver_office`. See docs/reminders.md."""
+
+import datetime as dt
+import logging
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import F, Max, Q, QuerySet
+from django.utils import timezone
+
+from departments.models import Unit
+from departments.roles import REFORM_OFFICE
+from tasks.models import ProgressReport, Task, site_timezone
+
+from . import digests, mail
+from .models import Reminder
+from .workdays import local_date
+
+logger = logging.getLogger(__name__)
+
+Reason = Reminder.Reason
+REPEAT_OVERDUE_DAYS = 7
+
+# What became of a digest.
+SENT, PORTAL, UNCONFIRMED, REFUSED = "sent", "portal", "unconfirmed", "refused"
+
+
+class DeliveryFailed(Exception):
+    """The digest was not delivered and its notices stay pending: try again
+    (the retry run, the next sweep). A permanent refusal is not raised — the
+    deliver_* functions return it, as a Digest whose outcome is REFUSED, since
+    there is nothing to retry — but `deliver_all` reports it as one of these
+    with `permanent` set."""
+
+    def __init__(self, digest: "Digest", error: Exception, *, permanent: bool = False):
+        kind = "refused permanently: " if permanent else ""
+        super().__init__(f"{digest.label}: {kind}{type(error).__name__}: {error}")
+        self.digest = digest
+        self.error = error
+        self.permanent = permanent
+
+    @property
+    def retryable(self) -> bool:
+        """Whether another attempt may succeed (reminders.jobs schedules it)."""
+        return not self.permanent
+
+
+class ClaimLost(Exception):
+    """Another delivery took the notices over before the body went out."""
+
+
+@dataclass
+class Digest:
+    unit: Unit | None  # None: the reform office's escalation digest
+    recipients: list[str]
+    reminders: list[Reminder]
+    sent: bool = False  # accepted by the server (or portal only)
+    outcome: str = ""  # SENT, PORTAL, UNCONFIRMED, REFUSED
+    refusals: dict[str, str] = field(default_factory=dict)  # address → the server's reply
+    error: Exception | None = None
+
+    @property
+    def label(self) -> str:
+        return self.unit.name if self.unit else REFORM_OFFICE
+
+
+def _unique_addresses(addresses) -> list[str]:
+    seen, out = set(), []
+    for address in addresses:
+        address = (address or "").strip()
+        if address and address.lower() not in seen:
+            seen.add(address.lower())
+            out.append(address)
+    return out
+
+
+def unit_recipients(unit: Unit) -> list[str]:
+    """The unit's staff (active accounts with an e-mail) and its contact address."""
+    staff = (
+        get_user_model()
+        .objects.filter(memberships__unit=unit, is_active=True)
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
+    return _unique_addresses([*staff, unit.contact_email])
+
+
+def office_recipients() -> list[str]:
+    users = (
+        get_user_model()
+        .objects.filter(groups__name=REFORM_OFFICE, is_active=True)
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
+    return _unique_addresses(users)
+
+
+def void_reasons(reminders: list[Reminder], today: dt.date) -> dict[int, str]:
+    """Notices that no longer apply by the time they go out (the task was
+    verified, its due date moved, the report came in…): pk → why."""
+    month_reports = dict(
+        ProgressReport.objects.filter(
+            task_id__in={r.task_id for r in reminders if r.reason == Reason.REPORT_MISSING}
+        )
+        .values("task_id")
+        .annotate(latest=Max("created_at"))
+        .values_list("task_id", "latest")
+    )
+    reasons = {}
+    for reminder in reminders:
+        task = reminder.task
+        why = ""
+        if not task.is_active:
+            why = "任务已停用"
+        elif task.status == Task.Status.VERIFIED:
+            why = "任务已核实办结"
+        elif reminder.reason in (Reason.DUE_SOON, Reason.OVERDUE, Reason.ESCALATION):
+            if task.due_date != reminder.due_date:
+                why = "截止日期已调整"
+            elif reminder.reason == Reason.DUE_SOON and task.status == Task.Status.COMPLETED:
+                why = "单位已报完成"
+            elif reminder.reason == Reason.DUE_SOON and task.due_date < today:
+                why = "已过截止日期"
+        elif reminder.reason == Reason.REPORT_MISSING:
+            latest = month_reports.get(task.pk)
+            if reminder.period != f"{today:%Y-%m}":
+                why = "已过当月"
+            elif task.status == Task.Status.COMPLETED:
+                why = "单位已报完成"
+            elif latest and local_date(latest) >= today.replace(day=1):
+                why = "本月已报送"
+        if why:
+            reasons[reminder.pk] = why
+    return reasons
+
+
+# The states, each one committed.
+
+
+def _stale_before() -> dt.datetime:
+    return timezone.now() - dt.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
+
+
+def _repeats(reminders, *, now: dt.datetime) -> None:
+    """Schedule each overdue notice's repeat seven days on. The repeat is one
+    row, due at one moment: however long the sweep does not run after that,
+    it goes out once."""
+    repeat_at = dt.datetime.combine(
+        local_date(now) + dt.timedelta(days=REPEAT_OVERDUE_DAYS), dt.time.min, tzinfo=site_timezone()
+    )
+    rows = [
+        Reminder(
+            task_id=task_id,
+            unit_id=unit_id,
+            reason=Reason.OVERDUE,
+            period=_next_overdue_period(period),
+            due_date=due_date,
+            remind_after=repeat_at,
+            created_at=timezone.now(),
+        )
+        for task_id, unit_id, reason, period, due_date in reminders
+        if reason == Reason.OVERDUE
+    ]
+    Reminder.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+
+
+def _next_overdue_period(period: str) -> str:
+    due, _, number = period.partition("#")
+    return f"{due}#{int(number or 0) + 1}"
+
+
+@transaction.atomic
+def _settle_stale_sending(pending: QuerySet, *, now: dt.datetime) -> int:
+    """Notices whose body went out under a claim that has since gone stale:
+    the worker died (or could not write "sent") after the server may have
+    taken the digest. Unconfirmed, and never sent again by itself. The claim
+    token stays, so that a reply arriving after all still marks them sent."""
+    stale = pending.filter(sending_at__isnull=False, claimed_at__lt=_stale_before())
+    rows = list(stale.values_list("task_id", "unit_id", "reason", "period", "due_date"))
+    if not rows:
+        return 0
+    stale.update(
+        sent_at=F("sending_at"),
+        unconfirmed=True,
+        last_error="worker stopped after the body was sent; no reply recorded",
+    )
+    _repeats(rows, now=now)
+    logger.warning("reminders: %d notice(s) sent before their worker stopped: unconfirmed", len(rows))
+    return len(rows)
+
+
+def _claim(candidates: QuerySet) -> tuple[uuid.UUID, list[Reminder]]:
+    """Take the notices for this delivery: one conditional UPDATE marks those
+    that are unclaimed (or whose claim went stale before their body went out,
+    its worker having died) with a fresh token; a concurrent delivery matches
+    none of them."""
+    clock = timezone.now()
+    token = uuid.uuid4()
+    candidates.filter(Q(claimed_at=None) | Q(claimed_at__lt=_stale_before()), sending_at=None).update(
+        claim_token=token, claimed_at=clock, attempts=F("attempts") + 1
+    )
+    claimed = Reminder.objects.filter(claim_token=token).select_related(
+        "task__indicator__plan", "task__unit", "sent_by"
+    )
+    return token, list(claimed.order_by("pk"))
+
+
+def _drop_void(reminders: list[Reminder], *, token, today: dt.date) -> list[Reminder]:
+    void = void_reasons(reminders, today)
+    by_reason = defaultdict(list)
+    for pk, why in void.items():
+        by_reason[why].append(pk)
+    for why, pks in by_reason.items():
+        Reminder.objects.filter(pk__in=pks, claim_token=token).update(
+            voided_at=timezone.now(),
+            void_reason=why,
+            claim_token=None,
+            claimed_at=None,
+            attempts=F("attempts") - 1,  # claimed, never attempted
+        )
+    return [r for r in reminders if r.pk not in void]
+
+
+def _addressed(digest: "Digest") -> str:
+    return ", ".join(digest.recipients)
+
+
+def _mark_sending(digest: Digest, *, token, message_id: str) -> None:
+    """Committed before the body goes out: from here on, a worker that dies
+    leaves notices that are never sent again by themselves. Conditional on
+    the claim: if another delivery took it over (this one having been too
+    slow before the body), this one sends nothing."""
+    clock = timezone.now()
+    with transaction.atomic():
+        marked = Reminder.objects.filter(claim_token=token, sent_at=None, voided_at=None).update(
+            sending_at=clock, claimed_at=clock, recipients=_addressed(digest), message_id=message_id
+        )
+        if marked != len(digest.reminders):
+            transaction.set_rollback(True)
+            raise ClaimLost(f"{digest.label}: {marked} of {len(digest.reminders)} notices still claimed")
+
+
+@transaction.atomic
+def _mark_sent(digest: Digest, *, token, now: dt.datetime, unconfirmed: Exception | None = None) -> None:
+    """Sent (or, with `unconfirmed`, the body went out and no reply came):
+    record it and schedule the overdue repeats."""
+    clock = timezone.now()
+    Reminder.objects.filter(claim_token=token).update(
+        sent_at=F("sending_at") if unconfirmed else clock,
+        recipients=_addressed(digest),
+        unconfirmed=bool(unconfirmed),
+        refusals=digest.refusals,
+        last_error=f"{type(unconfirmed).__name__}: {unconfirmed}"[:1000] if unconfirmed else "",
+        failed_at=None,
+        claim_token=None,
+    )
+    _repeats([(r.task_id, r.unit_id, r.reason, r.period, r.due_date) for r in digest.reminders], now=now)
+    for reminder in digest.reminders:
+        reminder.sent_at, reminder.recipients = clock, _addressed(digest)
+    if unconfirmed:
+        digest.outcome, digest.error = UNCONFIRMED, unconfirmed
+    else:
+        digest.sent, digest.outcome = True, SENT if digest.recipients else PORTAL
+
+
+def _mark_refused(digest: Digest, *, token, error: mail.NotDelivered) -> None:
+    """5xx: not sent again to the same addresses (`_deliver` skips them
+    until the unit's recipients change); the office sees why."""
+    Reminder.objects.filter(claim_token=token, sent_at=None).update(
+        claim_token=None,
+        claimed_at=None,
+        sending_at=None,
+        failed_at=timezone.now(),
+        recipients=_addressed(digest),
+        refusals=error.refusals,
+        last_error=f"{type(error.error).__name__}: {error.error}"[:1000],
+        message_id=digests.message_id(digest.reminders),  # 重新发送 takes the whole e-mail
+    )
+    digest.outcome, digest.error, digest.refusals = REFUSED, error.error, error.refusals
+
+
+def _release(token, error: Exception) -> None:
+    """Nothing was delivered: back to pending, for a retry."""
+    Reminder.objects.filter(claim_token=token, sent_at=None).update(
+        claim_token=None,
+        claimed_at=None,
+        sending_at=None,
+        failed_at=None,
+        last_error=f"{type(error).__name__}: {error}"[:1000],
+    )
+
+
+def _deliver(
+    pending: QuerySet, *, now: dt.datetime, unit: Unit | None, recipients, send: bool
+) -> Digest | None:
+    recipients = list(recipients)
+    _settle_stale_sending(pending, now=now)
+    # Refused for good earlier: not again until the addresses change.
+    candidates = pending.exclude(failed_at__isnull=False, recipients=", ".join(recipients))
+    token, reminders = _claim(candidates)
+    reminders = _drop_void(reminders, token=token, today=local_date(now)) if reminders else []
+    if not reminders:
+        return None
+    digest = Digest(unit=unit, recipients=recipients, reminders=reminders)
+    if not (digest.recipients and send):
+        _mark_sent(digest, token=token, now=now)
+        logger.info(
+            "reminder digest to %s: %d notice(s), %s",
+            digest.label,
+            len(digest.reminders),
+            "not sent (dry run)" if digest.recipients else "no e-mail address (portal only)",
+        )
+        return digest
+    connection = get_connection()
+    try:
+        try:
+            message = digests.digest_message(digest, now=now)
+            digest.refusals = mail.transmit(
+                connection,
+                message,
+                before_data=lambda: _mark_sending(
+                    digest, token=token, message_id=message.extra_headers["Message-ID"]
+                ),
+            )
+        except ClaimLost as lost:
+            # Let go of what this delivery may still hold; the other one sends the rest.
+            Reminder.objects.filter(claim_token=token, sending_at=None).update(
+                claim_token=None, claimed_at=None
+            )
+            logger.info("reminder digest not sent, another delivery has it: %s", lost)
+            return None
+        except mail.Unconfirmed as unconfirmed:
+            _mark_sent(digest, token=token, now=now, unconfirmed=unconfirmed.error)
+            logger.warning(
+                "reminder digest to %s: body sent, no reply (%s): unconfirmed, not retried",
+                digest.label,
+                unconfirmed,
+            )
+            return digest
+        except mail.NotDelivered as refused:
+            if refused.permanent:
+                _mark_refused(digest, token=token, error=refused)
+                logger.error("reminder digest to %s refused permanently: %s", digest.label, refused)
+                return digest
+            _release(token, refused.error)
+            logger.warning("reminder digest to %s not sent: %s", digest.label, refused)
+            raise DeliveryFailed(digest, refused.error) from refused
+        except Exception as error:
+            # Whatever went wrong before the body went out, the notices must not stay claimed.
+            _release(token, error)
+            logger.warning("reminder digest to %s not sent: %s", digest.label, error)
+            raise DeliveryFailed(digest, error) from error
+        accepted = time.perf_counter()
+        _mark_sent(digest, token=token, now=now)
+        marked_ms = (time.perf_counter() - accepted) * 1000
+    finally:
+        connection.close()
+    logger.info(
+        "reminder digest to %s: %d notice(s), %s%s; marked sent %.1f ms after the server's reply",
+        digest.label,
+        len(digest.reminders),
+        _addressed(digest),
+        f" (refused: {', '.join(digest.refusals)})" if digest.refusals else "",
+        marked_ms,
+    )
+    return digest
+
+
+def deliver_unit(*, unit_id: int, now: dt.datetime, send: bool = True) -> Digest | None:
+    """Send the unit one digest of its pending notices; None when there are
+    none (or another delivery has them). Raises DeliveryFailed when it should
+    be tried again; returns a Digest whose outcome is UNCONFIRMED or REFUSED
+    when it must not be."""
+    unit = Unit.objects.get(pk=unit_id)
+    pending = Reminder.objects.pending(now=now).to_units().filter(unit=unit)
+    return _deliver(pending, now=now, unit=unit, recipients=unit_recipients(unit), send=send)
+
+
+def deliver_office(*, now: dt.datetime, send: bool = True) -> Digest | None:
+    """Send the reform office one digest of the pending escalations."""
+    pending = Reminder.objects.pending(now=now).filter(reason=Reason.ESCALATION)
+    return _deliver(pending, now=now, unit=None, recipients=office_recipients(), send=send)

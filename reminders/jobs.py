@@ -1,0 +1,127 @@
+"""Celery jobs for reminders. Thin: ids in, a call to reminders.sweep or
+reminders.delivery out. Acknowledged late (settings), so a job whose worker died runs again; each is
+idempotent, since a notice is recorded once under a unique constraint and
+claimed before it is sent.
+
+Beat (schedule: made by migrations tasks/0004 and 0006, renamed by
+reminders/0003, editable in the admin under Periodic tasks, run by
+reminders.beat.CatchUpScheduler) triggers
+`reminders_sweep` every morning and at month end, and `reminders_retry`
+every minute. The sweep records what is due and queues one
+`reminders_deliver_unit` per unit whose pending notices no queued delivery
+covers yet and one `reminders_deliver_office` for escalations.
+
+No job waits in the worker: a refused digest is not retried with a
+countdown message (which the worker holds unacknowledged, and which crashed
+it when Redis restarted: kombu 5.7.0, AttributeError in restore_unacked);
+its notices stay pending with a retry moment in the database, and the retry
+run queues them again when it comes."""
+
+import datetime as dt
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from . import delivery, sweep
+from .models import Reminder
+
+logger = logging.getLogger(__name__)
+
+
+def _moment(as_of: str | None) -> dt.datetime:
+    return parse_datetime(as_of) if as_of else timezone.now()
+
+
+@shared_task(name="reminders.jobs.reminders_sweep", acks_late=True)
+def reminders_sweep(*, month_end: bool = False, as_of: str | None = None) -> dict:
+    """Beat's trigger; a second one for the same day (month) is dropped."""
+    now = _moment(as_of)
+    result = sweep.run(now=now, month_end=month_end, deliver=False, once=True)
+    summary = result.summary()
+    if result.ran:
+        summary["queued"] = queue_deliveries(now=now)
+    return summary
+
+
+@shared_task(name="reminders.jobs.reminders_retry", acks_late=True)
+def reminders_retry() -> int:
+    """Beat, every minute: queue a delivery for the notices whose retry
+    moment came (refused by the mail server, or their job was lost)."""
+    return queue_deliveries(now=timezone.now(), retries_only=True)
+
+
+def queue_deliveries(*, now: dt.datetime, retries_only: bool = False) -> int:
+    """One delivery job per unit whose pending notices need one, and one for
+    the office (see sweep.deliveries_to_queue). Queued after commit: a
+    job must find the rows it is sent for. Returns how many were queued."""
+    unit_ids, office = sweep.deliveries_to_queue(now=now, retries_only=retries_only)
+    for unit_id in unit_ids:
+        transaction.on_commit(lambda unit_id=unit_id: reminders_deliver_unit.delay(unit_id))
+    if office:
+        transaction.on_commit(reminders_deliver_office.delay)
+    if unit_ids or office:
+        logger.info(
+            "reminder deliveries queued: %d unit(s)%s", len(unit_ids), " and the office" if office else ""
+        )
+    return len(unit_ids) + office
+
+
+def _retry_later(failure: delivery.DeliveryFailed) -> None:
+    """The digest's notices stay pending. If the failure may pass, the retry
+    run tries again after 1, 2, 4… times REMINDER_MAIL_RETRY_SECONDS,
+    REMINDER_MAIL_RETRIES times; after that (or at once for a failure that
+    will not pass) they wait for the next sweep."""
+    notices = Reminder.objects.filter(
+        pk__in=[r.pk for r in failure.digest.reminders], sent_at=None, voided_at=None
+    )
+    attempts = max(notices.values_list("attempts", flat=True), default=0)
+    if failure.retryable and attempts <= settings.REMINDER_MAIL_RETRIES:
+        wait = settings.REMINDER_MAIL_RETRY_SECONDS * 2 ** max(attempts - 1, 0)
+        notices.update(retry_after=timezone.now() + dt.timedelta(seconds=wait))
+        logger.warning("%s; retry %d in %d s", failure, attempts, wait)
+    else:
+        notices.update(retry_after=None)
+        logger.error("%s; giving up until the next sweep", failure)
+
+
+# `as_of` is accepted and ignored: a delivery sends what is due when it runs,
+# so a job queued before an outage sends the current digest, or nothing
+# (jobs queued by earlier versions carry the moment they were queued at).
+
+
+@shared_task(name="reminders.jobs.reminders_deliver_unit", acks_late=True)
+def reminders_deliver_unit(unit_id: int, *, as_of: str | None = None) -> int:
+    try:
+        digest = delivery.deliver_unit(unit_id=unit_id, now=timezone.now())
+    except delivery.DeliveryFailed as failure:
+        _retry_later(failure)
+        return 0
+    return len(digest.reminders) if digest else 0
+
+
+@shared_task(name="reminders.jobs.reminders_deliver_office", acks_late=True)
+def reminders_deliver_office(*, as_of: str | None = None) -> int:
+    try:
+        digest = delivery.deliver_office(now=timezone.now())
+    except delivery.DeliveryFailed as failure:
+        _retry_later(failure)
+        return 0
+    return len(digest.reminders) if digest else 0
+
+
+# Until the house move (issue 9) these jobs were tasks.jobs.*: messages queued
+# by the version before it carry those names, and a worker of this version
+# must still run them. Beat's schedule was renamed by migration
+# reminders/0003; these aliases can go once no queue can hold an old message.
+OLD_NAMES = {
+    "tasks.jobs.reminders_sweep": reminders_sweep,
+    "tasks.jobs.reminders_retry": reminders_retry,
+    "tasks.jobs.reminders_deliver_unit": reminders_deliver_unit,
+    "tasks.jobs.reminders_deliver_office": reminders_deliver_office,
+}
+for _old, _job in OLD_NAMES.items():
+    shared_task(name=_old, acks_late=True)(_job.run)

@@ -1,0 +1,253 @@
+"""Who is told what, once: the notices (提醒) the sweep records and delivers,
+the days the working-day calendar is told about, and the record of each
+sweep's run. The tables were tasks_* until the house move (migration
+reminders/0001 took them over as they were; 0002 renamed them)."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
+
+from departments.models import Unit
+from tasks.models import Task
+
+
+class WorkdayOverride(models.Model):
+    """A day declared a working day or a day off by the admin, over what the
+    chinesecalendar package says: a year the package does not know yet (enter
+    the State Council's holiday notice here), or a local arrangement."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("工作日"), help_text=_("勾选为上班（含调休上班），不勾选为放假。"))
+    note = models.CharField(_("说明"), max_length=100, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("工作日调整")
+        verbose_name_plural = _("工作日调整（节假日日历）")
+        ordering = ["-date"]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {_('上班') if self.is_workday else _('放假')}"
+
+
+class HolidayYear(models.Model):
+    """The admin's word that a year's holidays and make-up working days are
+    all entered as overrides (该年度节假日安排已录入). Until then, for a year
+    chinesecalendar does not know, the portal warns: one override in a year
+    (a local day off) says nothing about its Spring Festival."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    note = models.CharField(
+        _("说明"), max_length=200, blank=True, help_text=_("例如：国务院办公厅通知文号。")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("年度节假日安排")
+        verbose_name_plural = _("年度节假日安排（已录入）")
+        ordering = ["-year"]
+
+    def __str__(self):
+        return _("%(year)s 年节假日安排已录入") % {"year": self.year}
+
+
+class ReminderQuerySet(models.QuerySet):
+    def issued(self, *, now: dt.datetime):
+        """Notices whose time has come and that still apply: what the portal
+        lists, whether or not the e-mail has gone out yet."""
+        return self.filter(remind_after__lte=now, voided_at=None)
+
+    def to_units(self):
+        """Notices addressed to the units (escalations go to the reform office)."""
+        return self.exclude(reason=Reminder.Reason.ESCALATION)
+
+    def pending(self, *, now: dt.datetime):
+        """Due to go out and not sent yet (a failed send stays pending)."""
+        return self.filter(remind_after__lte=now, sent_at=None, voided_at=None)
+
+    def live(self):
+        """Not voided: what counts as "already noticed"."""
+        return self.filter(voided_at=None)
+
+    def unread(self):
+        return self.filter(read_at=None)
+
+
+class Reminder(models.Model):
+    """One notice to one unit about one task, for one reason and one period.
+
+    The unique constraint on (task, reason, period) among live (not voided)
+    notices makes "once" a database guarantee: two sweeps at once, or a sweep
+    run twice, insert the same key and only one row survives. A voided notice
+    (it no longer applied when its turn came) does not count: when it applies
+    again (the due date moved back, the unit was re-added) it is recorded
+    again, once. `period` names what the notice is about:
+
+    - due_soon: the due date (``2019-07-31``);
+    - overdue: the due date and the repeat number (``2019-07-31#0``, ``#1``…);
+      each repeat is created when the one before it is sent, due seven days
+      later, so a sweep after a long downtime finds one pending repeat, not
+      one per missed week;
+    - report_missing: the month (``2019-07``);
+    - escalation: the due date (once per task and deadline, to the reform office);
+    - manual: the day of the 催办 (at most one a day per task).
+
+    `remind_after` is the moment the notice is due to go out; the sweep asks
+    ``remind_after <= now``, never "is it due exactly today", so a day the
+    sweep did not run is caught up and a day it ran twice sends nothing more.
+    `retry_after` is the moment the retry run queues its delivery again if it
+    is still not sent: set when a delivery is queued (in case the job is lost)
+    and, with a growing wait, when the mail server refused it."""
+
+    class Reason(models.TextChoices):
+        DUE_SOON = "due_soon", _("即将到期")
+        OVERDUE = "overdue", _("已逾期")
+        REPORT_MISSING = "report_missing", _("本月未报送进展")
+        ESCALATION = "escalation", _("逾期督办")
+        MANUAL = "manual", pgettext_lazy("reminder reason", "催办")
+
+    task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.PROTECT, related_name="reminders")
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="reminders")
+    reason = models.CharField(_("原因"), max_length=16, choices=Reason)
+    period = models.CharField(_("周期"), max_length=32)
+    due_date = models.DateField(_("截止日期"), help_text=_("发出提醒时任务的截止日期。"))
+    remind_after = models.DateTimeField(_("应发时间"))
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(_("领取时间"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
+    sent_at = models.DateTimeField(
+        _("发送时间"),
+        null=True,
+        blank=True,
+        help_text=_("邮件服务器接收的时间；单位没有邮箱时为站内送达时间。"),
+    )
+    recipients = models.TextField(_("收件人"), blank=True)
+    # Delivery by e-mail (reminders.delivery): the body goes out only after
+    # sending_at is committed, so a worker that dies mid-send leaves a mark
+    # that says "the server may have it" rather than "send it again".
+    sending_at = models.DateTimeField(_("开始发送时间"), null=True, blank=True)
+    unconfirmed = models.BooleanField(
+        _("未确认"),
+        default=False,
+        help_text=_(
+            "邮件正文已发出，但没有收到服务器的确认（超时或连接中断）：服务器可能已收到，不自动重发。"
+        ),
+    )
+    failed_at = models.DateTimeField(
+        _("永久失败时间"),
+        null=True,
+        blank=True,
+        help_text=_("服务器以 5xx 永久拒收：收件人地址不变就不再自动重发。"),
+    )
+    refusals = models.JSONField(_("拒收的收件人"), default=dict, blank=True)
+    message_id = models.CharField(_("邮件 Message-ID"), max_length=200, blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    retry_after = models.DateTimeField(
+        _("重试时间"), null=True, blank=True, help_text=_("到此时仍未发出，系统将再次尝试发送。")
+    )
+    voided_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    void_reason = models.CharField(_("取消原因"), max_length=100, blank=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("催办人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("催办说明"), blank=True)
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = pgettext_lazy("one reminder", "提醒")
+        verbose_name_plural = _("提醒记录")
+        ordering = ["-remind_after", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "reason", "period"],
+                condition=Q(voided_at=None),
+                name="reminder_once_per_period_live",
+            ),
+        ]
+        indexes = [
+            # Reminder delivery (reminders.sweep.deliver_*): notices waiting to go out.
+            models.Index(
+                fields=["unit", "remind_after"],
+                name="reminder_pending",
+                condition=Q(sent_at=None, voided_at=None),
+            ),
+            # Navigation bar: each page counts the user's unread notices.
+            models.Index(
+                fields=["unit", "remind_after"],
+                name="reminder_unread",
+                condition=Q(read_at=None, voided_at=None),
+            ),
+            # The reform office's notice log, newest first.
+            models.Index(fields=["-remind_after"], name="reminder_log"),
+            # The retry run (reminders.jobs.reminders_retry): unsent notices whose retry moment came.
+            models.Index(
+                fields=["retry_after"],
+                name="reminder_retry",
+                condition=Q(sent_at=None, voided_at=None, retry_after__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} · {self.task_id} · {self.period}"
+
+    def status(self, now: dt.datetime | None = None) -> str:
+        """sent / portal (no address to send to) / unconfirmed (the server may
+        have it) / refused (5xx, not retried) / scheduled / failed (will be
+        retried) / pending / void. reminders.selectors.Status says the same in SQL."""
+        if self.voided_at:
+            return "void"
+        if self.sent_at:
+            if self.unconfirmed:
+                return "unconfirmed"
+            return "sent" if self.recipients else "portal"
+        if self.sending_at:
+            return "unconfirmed"  # the body went out; no answer (yet)
+        if self.failed_at:
+            return "refused"
+        if self.remind_after > (now or timezone.now()):
+            return "scheduled"
+        return "failed" if self.last_error else "pending"
+
+
+class SweepRun(models.Model):
+    """One run of the reminder sweep: at most one per kind and period (the
+    day; the month for the month-end sweep), so that a sweep queued twice —
+    a second beat, a beat restarted with a stale schedule, a backlog of
+    triggers queued while the workers were down — runs once. It also says
+    when the sweeps last ran."""
+
+    class Kind(models.TextChoices):
+        DAILY = "daily", _("每日扫描")
+        MONTH_END = "month_end", _("月底逾期扫描")
+
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind)
+    period = models.DateField(_("周期"), help_text=_("每日扫描为当天，月底逾期扫描为当月1日。"))
+    as_of = models.DateTimeField(_("扫描时点"))
+    started_at = models.DateTimeField(_("开始时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    recorded = models.JSONField(_("新增提醒"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("提醒扫描")
+        verbose_name_plural = _("提醒扫描记录")
+        ordering = ["-started_at"]
+        constraints = [models.UniqueConstraint(fields=["kind", "period"], name="sweep_run_once_per_period")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.period:%Y-%m-%d}"

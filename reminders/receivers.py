@@ -1,0 +1,22 @@
+"""What the reminders hear from the work (tasks.signals): tasks do not
+import reminders, so reminders listen."""
+
+from django.dispatch import receiver
+
+from tasks import access
+from tasks.signals import Panel, task_page_panels, tasks_changed
+
+from . import selectors, services
+
+
+@receiver(tasks_changed)
+def void_stale_notices(sender, task_ids, why, **kwargs):
+    services.notices_void_stale(task_ids=task_ids)
+
+
+@receiver(task_page_panels)
+def remind_panel(sender, task, request, **kwargs):
+    """催办, for the reform office, on a task still open."""
+    if access.is_reform_office(request.user) and task.is_active and not task.is_closed:
+        return Panel("reminders/_remind_button.html", {"last": selectors.last_manual_reminder(task)})
+    return None

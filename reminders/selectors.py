@@ -1,0 +1,110 @@
+"""Reminders as the portal shows them (reads): a unit's notices and their
+unread count, the reform office's log of every notice and what it can be
+filtered by, a task's last 催办. The writes are reminders.services; the sweep
+is reminders.sweep."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from tasks.models import Task
+
+from .models import Reminder
+
+Reason = Reminder.Reason
+
+
+def unit_notices(*, unit_ids: list[int], now: dt.datetime) -> QuerySet:
+    """The notices sent (or due to be sent) to these units, newest first."""
+    return (
+        Reminder.objects.issued(now=now)
+        .to_units()
+        .filter(unit_id__in=unit_ids)
+        .select_related("task__indicator", "unit", "sent_by")
+        .order_by("-remind_after", "-pk")
+    )
+
+
+def unread_count(*, unit_ids: list[int], now: dt.datetime) -> int:
+    if not unit_ids:
+        return 0
+    return Reminder.objects.issued(now=now).to_units().unread().filter(unit_id__in=unit_ids).count()
+
+
+class Status:
+    """What the reform office can filter the log by; `Reminder.status()`
+    says the same of one notice."""
+
+    SENT = "sent"
+    UNCONFIRMED = "unconfirmed"
+    PORTAL = "portal"
+    PENDING = "pending"
+    FAILED = "failed"
+    REFUSED = "refused"
+    SCHEDULED = "scheduled"
+    VOID = "void"
+
+    LABELS = {
+        SENT: _("已发送"),
+        UNCONFIRMED: _("已发送（未确认）"),
+        PORTAL: _("仅站内（无邮箱）"),
+        PENDING: _("待发送"),
+        FAILED: _("发送失败，待重试"),
+        REFUSED: _("发送失败（永久，需检查地址）"),
+        SCHEDULED: _("计划中"),
+        VOID: _("已取消"),
+    }
+    # What the office may send again by hand (重新发送).
+    RESENDABLE = (UNCONFIRMED, REFUSED)
+
+    @classmethod
+    def condition(cls, status: str, now: dt.datetime) -> Q:
+        unsent = Q(sent_at=None, voided_at=None)
+        waiting = unsent & Q(sending_at=None, failed_at=None)
+        return {
+            cls.SENT: Q(sent_at__isnull=False, unconfirmed=False) & ~Q(recipients=""),
+            cls.UNCONFIRMED: Q(sent_at__isnull=False, unconfirmed=True)
+            | (unsent & Q(sending_at__isnull=False)),
+            cls.PORTAL: Q(sent_at__isnull=False, recipients=""),
+            cls.PENDING: waiting & Q(remind_after__lte=now, last_error=""),
+            cls.FAILED: waiting & Q(remind_after__lte=now) & ~Q(last_error=""),
+            cls.REFUSED: unsent & Q(sending_at=None, failed_at__isnull=False),
+            cls.SCHEDULED: waiting & Q(remind_after__gt=now),
+            cls.VOID: Q(voided_at__isnull=False),
+        }[status]
+
+
+@dataclass
+class NoticeLog:
+    rows: QuerySet
+    reason: str
+    status: str
+    search: str
+
+
+def notice_log(*, now: dt.datetime, reason: str = "", status: str = "", search: str = "") -> NoticeLog:
+    """Every notice, to whom, when and why, newest first; scheduled repeats
+    only when asked for."""
+    rows = Reminder.objects.all()
+    reason = reason if reason in Reason.values else ""
+    status = status if status in Status.LABELS else ""
+    search = search.strip()[:100]
+    if reason:
+        rows = rows.filter(reason=reason)
+    rows = rows.filter(Status.condition(status, now) if status else Q(remind_after__lte=now))
+    if search:
+        rows = rows.filter(
+            Q(unit__name__icontains=search)
+            | Q(task__indicator__code=search)
+            | Q(recipients__icontains=search)
+        )
+    rows = rows.select_related("task__indicator__plan", "unit", "sent_by").order_by("-remind_after", "-pk")
+    return NoticeLog(rows=rows, reason=reason, status=status, search=search)
+
+
+def last_manual_reminder(task: Task) -> Reminder | None:
+    return (
+        task.reminders.filter(reason=Reason.MANUAL).select_related("sent_by").order_by("-created_at").first()
+    )

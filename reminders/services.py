@@ -1,0 +1,111 @@
+"""Reminders the portal writes: notices marked read, an e-mail the reform
+office sends again (重新发送), the manual reminder (催办) from a task page.
+Each queues its delivery after commit; the sweep is reminders.sweep."""
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from tasks.models import Task
+
+from . import delivery, jobs
+from .models import Reminder
+from .selectors import Status
+from .workdays import local_date
+
+logger = logging.getLogger(__name__)
+
+Reason = Reminder.Reason
+
+
+def notices_mark_read(*, pks: list[int], now: dt.datetime) -> int:
+    return Reminder.objects.filter(pk__in=pks, read_at=None).update(read_at=now)
+
+
+@transaction.atomic
+def notices_resend(*, reminder: Reminder, user, now: dt.datetime) -> int:
+    """重新发送: the reform office decides that an unconfirmed or refused
+    e-mail should go out again. Its notices (every one of that e-mail) go
+    back to pending and their delivery is queued; a delivery still waiting
+    for the server's reply is left alone. Returns how many notices."""
+    rows = Reminder.objects.filter(
+        Status.condition(Status.UNCONFIRMED, now) | Status.condition(Status.REFUSED, now)
+    ).filter(Q(message_id=reminder.message_id) if reminder.message_id else Q(pk=reminder.pk))
+    in_flight = dt.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
+    rows = rows.exclude(sent_at=None, sending_at__isnull=False, claimed_at__gte=timezone.now() - in_flight)
+    rows = list(rows.select_for_update().values_list("pk", "unit_id", "reason"))
+    Reminder.objects.filter(pk__in=[pk for pk, *_ in rows]).update(
+        sent_at=None,
+        unconfirmed=False,
+        sending_at=None,
+        failed_at=None,
+        claim_token=None,
+        claimed_at=None,
+        refusals={},
+        last_error="",
+    )
+    if rows:
+        logger.info("notices %s queued again by user %s", [pk for pk, *_ in rows], user.pk)
+        for unit_id in sorted({unit_id for _pk, unit_id, reason in rows if reason != Reason.ESCALATION}):
+            transaction.on_commit(lambda unit_id=unit_id: jobs.reminders_deliver_unit.delay(unit_id))
+        if any(reason == Reason.ESCALATION for *_, reason in rows):
+            transaction.on_commit(lambda: jobs.reminders_deliver_office.delay())
+    return len(rows)
+
+
+@transaction.atomic
+def reminder_create_manual(
+    *, task: Task, user, note: str = "", now: dt.datetime | None = None
+) -> tuple[Reminder, bool]:
+    """The reform office chases the task's unit (催办): one notice, recorded
+    like the sweep's and sent at once in the unit's digest. At most one a day
+    per task, so a double click sends one; returns (notice, created)."""
+    now = now or timezone.now()
+    # Among live notices: a voided one (the task was verified, then returned)
+    # neither blocks a new one nor makes get() find two.
+    reminder, created = Reminder.objects.live().get_or_create(
+        task=task,
+        reason=Reason.MANUAL,
+        period=local_date(now).isoformat(),
+        defaults={
+            "unit_id": task.unit_id,
+            "due_date": task.due_date,
+            "remind_after": now,
+            "created_at": now,
+            "sent_by": user,
+            "note": note.strip()[:500],
+        },
+    )
+    if created:
+        logger.info("manual reminder on task %s by %s", task.pk, user.pk)
+        transaction.on_commit(lambda: jobs.reminders_deliver_unit.delay(task.unit_id))
+    return reminder, created
+
+
+@transaction.atomic
+def notices_void_stale(*, task_ids: list[int], now: dt.datetime | None = None) -> int:
+    """Cancel the unsent notices of these tasks that no longer apply — the
+    report came in, the task was verified, its due date moved or it was
+    withdrawn — at once, so the unit's 提醒 page stops showing them. Notices
+    a delivery has claimed are left to it (it checks the same rules)."""
+    now = now or timezone.now()
+    waiting = list(
+        Reminder.objects.filter(
+            task_id__in=task_ids, sent_at=None, voided_at=None, sending_at=None, claim_token=None
+        ).select_related("task__indicator__plan", "task__unit")
+    )
+    stale = delivery.void_reasons(waiting, local_date(now))
+    for why in set(stale.values()):
+        pks = [pk for pk, reason in stale.items() if reason == why]
+        Reminder.objects.filter(pk__in=pks, sent_at=None, claim_token=None).update(
+            voided_at=now, void_reason=why
+        )
+    if stale:
+        logger.info(
+            "reminders: %d notice(s) of tasks %s cancelled as no longer applying", len(stale), task_ids
+        )
+    return len(stale)

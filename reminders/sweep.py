@@ -1,0 +1,382 @@
+"""The reminder sweep: find what is due, record it once, deliver it once.
+
+A sweep, as of a moment in Asia/Shanghai, runs small steps in one
+transaction, with its `SweepRun`. Each `find_*` step looks for one kind of
+due work, records a `Reminder` row per task for it and returns how many rows
+it inserted:
+
+- `find_overdue` — past the due date and not verified: the first notice for
+  that due date (repeats are scheduled when a notice is sent, see
+  `reminders.delivery._repeats`);
+- `find_due_soon` — not done, due within the plan's N working days;
+- `find_report_missing` — still open with no progress report this month, from
+  the plan's report day D on;
+- `find_escalations` — overdue for more than 15 days: to the reform office.
+
+Then `deliver_unit` / `deliver_office` (reminders.delivery)
+send one digest per unit (and one to the reform office for escalations) with
+every pending notice whose time has come: claim the rows with a conditional
+UPDATE, mark them "sending" before the body goes out and "sent" once the mail
+server accepted; a refusal before the body releases the claim so the next
+attempt (the retry run, or the next sweep) sends them.
+
+Nothing here knows about Celery: `reminders.jobs` and the `send_reminders`
+command call `run()`, `deliveries_to_queue()` and the `deliver_*`
+functions. The lock is reminders.lock. See docs/reminders.md."""
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.db.models import AutoField, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
+from django.utils import timezone
+
+from indicators.models import Plan
+from tasks.models import ProgressReport, Task
+
+from .delivery import REFUSED, DeliveryFailed, Digest, _next_overdue_period, deliver_office, deliver_unit
+from .lock import sweep_lock
+from .models import Reminder, SweepRun
+from .workdays import WorkdayCalendar, local_date, start_of_day
+
+logger = logging.getLogger(__name__)
+
+Reason = Reminder.Reason
+ESCALATE_AFTER_DAYS = 15  # overdue for more than this many days
+# Tasks a unit still has to work on (and so to report on every month).
+OPEN_STATUSES = [Task.Status.NOT_STARTED, Task.Status.IN_PROGRESS, Task.Status.RETURNED]
+
+
+# Finding due work. Each step runs in one transaction (inside the sweep's)
+# and returns how many notices it recorded (0: nothing due). Rows that exist
+# already are skipped by the query and, should a concurrent sweep insert them
+# first, by the unique constraint (ON CONFLICT DO NOTHING); the count is of
+# the rows this sweep inserted. Voided notices count for nothing: a notice
+# that applies again (the due date moved back, the unit was re-added) is
+# recorded again.
+
+
+def _open_tasks() -> QuerySet:
+    # Matches the partial index task_open_due.
+    return Task.objects.filter(is_active=True).exclude(status=Task.Status.VERIFIED)
+
+
+def _noticed_for_due_date(reason: str) -> Exists:
+    """A live notice of this reason exists for the task's current due date."""
+    return Exists(
+        Reminder.objects.live().filter(task=OuterRef("pk"), reason=reason, due_date=OuterRef("due_date"))
+    )
+
+
+def _insert_new(rows: list[models.Model]) -> list[int]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: the primary keys of the
+    rows this statement inserted, leaving out those a unique constraint
+    turned away (recorded already, or a moment earlier by a concurrent
+    sweep), which bulk_create(ignore_conflicts=True) cannot tell apart.
+    Django writes the SQL (every column, PostgreSQL or SQLite); we only ask
+    for the keys back."""
+    if not rows:
+        return []
+    opts = rows[0]._meta
+    fields = [f for f in opts.concrete_fields if not f.generated and not isinstance(f, AutoField)]
+    inserted = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 1000):
+            query = InsertQuery(type(rows[0]), on_conflict=OnConflict.IGNORE)
+            query.insert_values(fields, rows[start : start + 1000])
+            compiler = query.get_compiler(connection=connection)
+            compiler.returning_fields = [opts.pk]
+            for sql, params in compiler.as_sql():
+                cursor.execute(sql, params)
+                inserted += [pk for (pk,) in cursor.fetchall()]
+    return inserted
+
+
+def _record(tasks: QuerySet, *, reason: str, period, now: dt.datetime) -> int:
+    rows = [
+        Reminder(
+            task_id=task_id,
+            unit_id=unit_id,
+            reason=reason,
+            period=period(due_date),
+            due_date=due_date,
+            remind_after=now,
+            created_at=now,
+        )
+        for task_id, unit_id, due_date in tasks.order_by("pk").values_list("pk", "unit_id", "due_date")
+    ]
+    return _log_recorded(reason, len(_insert_new(rows)), now)
+
+
+def _log_recorded(reason: str, count: int, now: dt.datetime) -> int:
+    if count:
+        logger.info("reminders: %d %s notice(s) as of %s", count, reason, now.isoformat())
+    return count
+
+
+@transaction.atomic
+def find_overdue(*, now: dt.datetime, calendar: WorkdayCalendar | None = None) -> int:
+    """The first overdue notice for each task past its due date and not
+    verified (``2019-07-31#0``). Repeats are scheduled when a notice is sent
+    (see `_mark_sent`); a task whose waiting repeat was voided when its day
+    came (the unit had been removed, the due date moved, the task verified)
+    and that is overdue again on the same due date gets that repeat now. It
+    runs at month end whatever the day, since every annex deadline is a
+    month end."""
+    overdue = _open_tasks().filter(due_date__lt=local_date(now))
+    found = _record(
+        overdue.exclude(_noticed_for_due_date(Reason.OVERDUE)),
+        reason=Reason.OVERDUE,
+        period=lambda due: f"{due.isoformat()}#0",
+        now=now,
+    )
+    live = Reminder.objects.live().filter(
+        task=OuterRef("pk"), reason=Reason.OVERDUE, due_date=OuterRef("due_date")
+    )
+    last_sent = live.filter(sent_at__isnull=False).order_by("-sent_at", "-pk").values("period")[:1]
+    stalled = (
+        overdue.filter(Exists(live))
+        .exclude(Exists(live.filter(sent_at=None)))
+        .annotate(last_period=Subquery(last_sent))
+        .exclude(last_period=None)
+    )
+    rows = [
+        Reminder(
+            task_id=task_id,
+            unit_id=unit_id,
+            reason=Reason.OVERDUE,
+            period=_next_overdue_period(last_period),
+            due_date=due_date,
+            remind_after=now,
+            created_at=now,
+        )
+        for task_id, unit_id, due_date, last_period in stalled.order_by("pk").values_list(
+            "pk", "unit_id", "due_date", "last_period"
+        )
+    ]
+    return found + _log_recorded("resumed overdue", len(_insert_new(rows)), now)
+
+
+@transaction.atomic
+def find_due_soon(*, now: dt.datetime, calendar: WorkdayCalendar) -> int:
+    """Tasks not done whose due date is at most N working days away (N set per
+    plan), once per due date. A sweep that did not run on the day a task came
+    within N days sends it at the next run."""
+    today = local_date(now)
+    found = 0
+    for days in Plan.objects.order_by().values_list("due_soon_days", flat=True).distinct():
+        tasks = (
+            _open_tasks()
+            .filter(
+                indicator__plan__due_soon_days=days,
+                due_date__gte=today,
+                due_date__lte=calendar.horizon(today, days),
+            )
+            .exclude(status=Task.Status.COMPLETED)
+            .exclude(_noticed_for_due_date(Reason.DUE_SOON))
+        )
+        found += _record(tasks, reason=Reason.DUE_SOON, period=dt.date.isoformat, now=now)
+    return found
+
+
+@transaction.atomic
+def find_report_missing(*, now: dt.datetime, calendar: WorkdayCalendar | None = None) -> int:
+    """Tasks still open (ongoing 全年 items too) with no progress report since
+    the first of the month, once the plan's report day has come; once a month."""
+    today = local_date(now)
+    period = f"{today:%Y-%m}"
+    reported = ProgressReport.objects.filter(
+        task=OuterRef("pk"), created_at__gte=start_of_day(today.replace(day=1))
+    )
+    noticed = Reminder.objects.live().filter(task=OuterRef("pk"), reason=Reason.REPORT_MISSING, period=period)
+    tasks = (
+        Task.objects.filter(
+            is_active=True,
+            status__in=OPEN_STATUSES,
+            indicator__plan__year__lte=today.year,
+            indicator__plan__report_day__lte=today.day,
+        )
+        .exclude(Exists(reported))
+        .exclude(Exists(noticed))
+    )
+    return _record(tasks, reason=Reason.REPORT_MISSING, period=lambda due: period, now=now)
+
+
+@transaction.atomic
+def find_escalations(*, now: dt.datetime, calendar: WorkdayCalendar | None = None) -> int:
+    """Tasks overdue for more than 15 days, once per due date, for the reform
+    office's digest."""
+    cutoff = local_date(now) - dt.timedelta(days=ESCALATE_AFTER_DAYS)
+    tasks = _open_tasks().filter(due_date__lt=cutoff).exclude(_noticed_for_due_date(Reason.ESCALATION))
+    return _record(tasks, reason=Reason.ESCALATION, period=dt.date.isoformat, now=now)
+
+
+DAILY_STEPS = [
+    (Reason.OVERDUE, find_overdue),
+    (Reason.DUE_SOON, find_due_soon),
+    (Reason.REPORT_MISSING, find_report_missing),
+    (Reason.ESCALATION, find_escalations),
+]
+MONTH_END_STEPS = [(Reason.OVERDUE, find_overdue)]
+
+
+# Delivering (reminders.delivery): which deliveries are due.
+
+
+def units_with_pending(*, now: dt.datetime) -> list[int]:
+    """Units with notices waiting to go out (escalations excepted)."""
+    pending = Reminder.objects.pending(now=now).to_units().order_by("unit_id")
+    return list(pending.values_list("unit_id", flat=True).distinct())
+
+
+def office_has_pending(*, now: dt.datetime) -> bool:
+    return Reminder.objects.pending(now=now).filter(reason=Reason.ESCALATION).exists()
+
+
+def deliveries_to_queue(*, now: dt.datetime, retries_only: bool = False) -> tuple[list[int], bool]:
+    """The units (and whether the reform office) a delivery job must be
+    queued for, as of `now`: their pending notices that no queued delivery
+    covers — new ones (recorded by this sweep, repeats whose day came, ones
+    a delivery gave up on) unless `retries_only`, and those whose retry
+    moment came (a refused digest, a job lost with the broker). Marks them
+    covered for REMINDER_CLAIM_TIMEOUT_SECONDS, so that a backlog of sweeps,
+    or the retry run meanwhile, queues nothing more for them; if their job
+    has not sent them by then, the retry run queues another."""
+    clock = timezone.now()
+    uncovered = Q(retry_after__lte=clock) if retries_only else Q(retry_after=None) | Q(retry_after__lte=clock)
+    with transaction.atomic():
+        waiting = Reminder.objects.pending(now=now).filter(uncovered)
+        if retries_only:
+            # Refused for good (5xx): only the sweep looks at them again, in
+            # case the unit's addresses changed; not the retry run.
+            waiting = waiting.filter(failed_at=None)
+        targets = set(waiting.order_by().values_list("unit_id", "reason").distinct())
+        waiting.filter(failed_at=None).update(
+            retry_after=clock + dt.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
+        )
+    units = sorted({unit_id for unit_id, reason in targets if reason != Reason.ESCALATION})
+    return units, any(reason == Reason.ESCALATION for _, reason in targets)
+
+
+# The sweep.
+
+
+@dataclass
+class SweepResult:
+    as_of: dt.datetime
+    month_end: bool
+    dry_run: bool = False
+    skipped: str = ""
+    found: dict[str, int] = field(default_factory=dict)
+    digests: list[Digest] = field(default_factory=list)
+    failures: list[DeliveryFailed] = field(default_factory=list)
+    fallback_years: set[int] = field(default_factory=set)
+    seconds: float = 0.0
+
+    @property
+    def ran(self) -> bool:
+        return not self.skipped
+
+    def summary(self) -> dict:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "month_end": self.month_end,
+            "skipped": self.skipped,
+            "found": self.found,
+            "digests": len(self.digests),
+            "failures": [str(f) for f in self.failures],
+            "fallback_years": sorted(self.fallback_years),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def deliver_all(*, now: dt.datetime, send: bool = True) -> tuple[list[Digest], list[DeliveryFailed]]:
+    """Every pending digest, in this process: the `send_reminders` command's
+    way (Celery fans out one job per digest instead, see reminders.jobs)."""
+    digests, failures = [], []
+    deliveries = [(deliver_unit, {"unit_id": unit_id}) for unit_id in units_with_pending(now=now)]
+    if office_has_pending(now=now):
+        deliveries.append((deliver_office, {}))
+    for deliver, kwargs in deliveries:
+        try:
+            digest = deliver(now=now, send=send, **kwargs)
+        except DeliveryFailed as failure:
+            failures.append(failure)
+        else:
+            if digest and digest.outcome == REFUSED:
+                failures.append(DeliveryFailed(digest, digest.error, permanent=True))
+            elif digest:
+                digests.append(digest)
+    return digests, failures
+
+
+def run(
+    *,
+    now: dt.datetime | None = None,
+    month_end: bool = False,
+    any_day: bool = False,
+    deliver: bool = True,
+    dry_run: bool = False,
+    once: bool = False,
+) -> SweepResult:
+    """Run the sweep as of `now`: the daily sweep (working days only, unless
+    `any_day`) or the month-end one (overdue notices only, any day). With
+    `deliver`, send the digests here too; with `dry_run`, do everything but
+    send and then roll it all back, so the result shows what would happen.
+    With `once` (beat's trigger), a sweep of the same kind that has already
+    run for the day (the month, for month end) is dropped."""
+    now = now or timezone.now()
+    result = SweepResult(as_of=now, month_end=month_end, dry_run=dry_run)
+    started = time.perf_counter()
+    calendar = WorkdayCalendar.load()
+    if not (month_end or any_day or calendar.is_workday(local_date(now))):
+        result.skipped = "not a working day"
+    elif dry_run:
+        with transaction.atomic():
+            _record_and_deliver(result, calendar=calendar, deliver=deliver, send=False, once=False)
+            transaction.set_rollback(True)
+    else:
+        with sweep_lock() as held:
+            if held:
+                _record_and_deliver(result, calendar=calendar, deliver=deliver, send=True, once=once)
+            else:
+                result.skipped = "another sweep is running"
+    result.fallback_years = set(calendar.fallback_years)
+    result.seconds = time.perf_counter() - started
+    logger.info("reminder sweep: %s", result.summary())
+    return result
+
+
+def _sweep_period(*, now: dt.datetime, month_end: bool) -> tuple[str, dt.date]:
+    """The kind of sweep and the period it runs for: the day, or for the
+    month-end sweep the first of the month."""
+    today = local_date(now)
+    if month_end:
+        return SweepRun.Kind.MONTH_END, today.replace(day=1)
+    return SweepRun.Kind.DAILY, today
+
+
+def _record_and_deliver(
+    result: SweepResult, *, calendar: WorkdayCalendar, deliver: bool, send: bool, once: bool
+) -> None:
+    """Record what is due in one transaction, with the sweep's run: all of
+    it or (on any error) nothing; then deliver."""
+    kind, period = _sweep_period(now=result.as_of, month_end=result.month_end)
+    with transaction.atomic():
+        # A concurrent sweep for the same period waits here until the other
+        # commits, then finds its run.
+        run = _insert_new([SweepRun(kind=kind, period=period, as_of=result.as_of, started_at=timezone.now())])
+        if once and not run:
+            result.skipped = f"the {kind} sweep for {period} has run already"
+            return
+        for reason, step in MONTH_END_STEPS if result.month_end else DAILY_STEPS:
+            result.found[str(reason)] = step(now=result.as_of, calendar=calendar)
+        if run:
+            SweepRun.objects.filter(pk=run[0]).update(finished_at=timezone.now(), recorded=result.found)
+    if deliver:
+        result.digests, result.failures = deliver_all(now=result.as_of, send=send)

@@ -1,0 +1,54 @@
+import pytest
+
+from departments.models import Unit
+from xsreform.celery import app
+
+from .helpers import FlakyBackend, Mailbox, contact_of, free_port
+
+
+@pytest.fixture
+def contacts(units):
+    """Every unit with a contact address, as admins would enter them."""
+    for unit in Unit.objects.units():
+        unit.contact_email = contact_of(unit)
+        unit.save(update_fields=["contact_email"])
+
+
+@pytest.fixture
+def flaky_mail(settings, mailoutbox):
+    """Mail to the outbox, after refusing the first FlakyBackend.failures sends."""
+    settings.EMAIL_BACKEND = "reminders.tests.helpers.FlakyBackend"
+    FlakyBackend.failures = 0
+    yield FlakyBackend
+    FlakyBackend.failures = 0
+    FlakyBackend.code, FlakyBackend.reply = 451, b"4.3.0 try again later"
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    """An SMTP server (aiosmtpd) on 127.0.0.1, in a thread: (Mailbox, port)."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield mailbox, controller.port
+    mailbox.release.set()
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp):
+    box, _ = smtp
+    box.reset()
+    yield box
+    box.release.set()  # a reply still held goes out (to whoever still listens)
+
+
+@pytest.fixture
+def eager():
+    """Jobs queued with delay() run at once, in this process (no broker)."""
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before

@@ -1,0 +1,121 @@
+"""Reminder pages: a unit's notices, the reform office's notice log (with
+重新发送 for an e-mail that went unconfirmed or was refused) and the manual
+reminder (催办) from a task page. Thin views over reminders.selectors; the
+task comes from tasks.access.get_task_for_user."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from indicators.models import Plan
+from tasks import access
+
+from . import selectors, services
+from .forms import NoticeLogFilterForm
+from .models import Reminder
+from .workdays import years_needing_calendar
+
+NOTICES_PAGE_SIZE = 50
+LOG_PAGE_SIZE = 100
+
+
+@login_required
+def notice_list(request):
+    """提醒: the notices sent to the user's units. Showing them marks them read."""
+    unit_ids = access.unit_ids(request.user)
+    if not unit_ids:
+        if access.is_reform_office(request.user):
+            return redirect("reminders:notice_log")
+        raise PermissionDenied(_("只有单位联络员会收到提醒。"))
+    now = timezone.now()
+    page = Paginator(selectors.unit_notices(unit_ids=unit_ids, now=now), NOTICES_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    response = render(
+        request,
+        "reminders/notices.html",
+        {"page": page, "today": timezone.localdate(), "several_units": len(unit_ids) > 1},
+    )
+    services.notices_mark_read(pks=[n.pk for n in page if n.read_at is None], now=now)
+    return response
+
+
+@login_required
+def notice_log(request):
+    """提醒记录: every notice, to whom, when, why and whether it went out."""
+    if not access.is_reform_office(request.user):
+        raise PermissionDenied(_("只有跑改办可以查看提醒记录。"))
+    now = timezone.now()
+    reasons, statuses = Reminder.Reason.choices, list(selectors.Status.LABELS.items())
+    filters = NoticeLogFilterForm(request.GET, reasons=reasons, statuses=statuses)
+    log = selectors.notice_log(
+        now=now,
+        reason=filters.value("reason", ""),
+        status=filters.value("status", ""),
+        search=filters.value("q", ""),
+    )
+    today = timezone.localdate()
+    plan_years = Plan.objects.filter(year__gte=today.year).values_list("year", flat=True)
+    return render(
+        request,
+        "reminders/notice_log.html",
+        {
+            "log": log,
+            "page": Paginator(log.rows, LOG_PAGE_SIZE).get_page(request.GET.get("page")),
+            "now": now,
+            "reasons": reasons,
+            "statuses": statuses,
+            "filters": filters,
+            "missing_calendar_years": years_needing_calendar(today=today, plan_years=plan_years),
+        },
+    )
+
+
+@require_POST
+@login_required
+def notice_resend(request, pk):
+    """重新发送: the reform office sends an unconfirmed or refused e-mail again."""
+    if not access.is_reform_office(request.user):
+        raise PermissionDenied(_("只有跑改办可以重新发送提醒。"))
+    reminder = get_object_or_404(Reminder, pk=pk)
+    count = services.notices_resend(reminder=reminder, user=request.user, now=timezone.now())
+    if count:
+        messages.success(
+            request,
+            ngettext("已重新排队发送 %(count)d 条提醒。", "已重新排队发送 %(count)d 条提醒。", count)
+            % {"count": count},
+        )
+    else:
+        messages.info(request, _("这条提醒无需重新发送（已发送成功，或仍在等待邮件服务器答复）。"))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("reminders:notice_log")
+    return redirect(back)
+
+
+@require_POST
+@login_required
+def task_remind(request, pk):
+    """催办: the reform office sends the task's unit a reminder now."""
+    task = access.get_task_for_user(request.user, pk)
+    if not access.is_reform_office(request.user):
+        raise PermissionDenied(_("只有跑改办可以催办。"))
+    if task.is_closed or not task.is_active:
+        messages.error(request, _("该任务已办结或已停用，无需催办。"))
+    else:
+        _notice, created = services.reminder_create_manual(
+            task=task, user=request.user, note=request.POST.get("note", "")
+        )
+        if created:
+            messages.success(request, _("已向%(unit)s发出催办。") % {"unit": task.unit.name})
+        else:
+            messages.info(request, _("今天已催办过%(unit)s，不再重复发送。") % {"unit": task.unit.name})
+    return redirect(reverse("tasks:detail", args=[task.pk]) + "#remind")

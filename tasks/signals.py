@@ -1,0 +1,40 @@
+"""What the work tells the apps above it. `reminders` and `dashboards` import
+`tasks`; `tasks` never imports them (tests/test_architecture.py), so where
+they must hear of something here, or add to a page here, they listen.
+
+- `tasks_changed`: tasks changed in a way others may care about — a report
+  filed or a review made (status), a plan resynced (due date, unit, role,
+  withdrawn). Sent after the transaction committed, with the tasks' ids and
+  why. The reminders cancel notices that no longer apply at once, rather
+  than when their digest goes out.
+- `task_page_panels`: the task page asks for panels to show beside the
+  task; each receiver returns a `Panel` (or None). The reminders add 催办 for
+  the reform office."""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.dispatch import Signal
+
+tasks_changed = Signal()  # task_ids: list[int], why: str ("reported", "reviewed", "synced")
+task_page_panels = Signal()  # task, request → Panel | None
+
+
+@dataclass
+class Panel:
+    template: str
+    context: dict = field(default_factory=dict)
+
+
+def send_on_commit(*, task_ids, why: str) -> None:
+    ids = sorted(set(task_ids))
+    if ids:
+        transaction.on_commit(lambda: tasks_changed.send(sender=__name__, task_ids=ids, why=why))
+
+
+def panels_for(*, task, request) -> list[Panel]:
+    return [
+        panel
+        for _receiver, panel in task_page_panels.send(sender=__name__, task=task, request=request)
+        if panel
+    ]
