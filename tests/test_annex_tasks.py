@@ -3,6 +3,9 @@
 import pytest
 
 from departments.models import Unit
+from indicators.annex import parse_grid, read_grid
+from indicators.services import annex_import
+from indicators.tests import workbooks
 from tasks.models import Task
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +26,17 @@ def test_it_gives_every_lead_and_responsible_unit_a_task(plan_2019):
         "人民银行萧山支行": "responsible",
     }
     assert Task.objects.get(indicator__code="18", unit__name="区税务局").due_date.isoformat() == "2019-04-30"
+
+
+def test_it_moves_the_tasks_due_date_when_a_reimport_moves_the_deadline(plan_2019):
+    titles, rows = workbooks.original_rows()
+    rows[0][5] = "8月底"  # indicator 1 moves from 7月底
+
+    report = annex_import(annex=parse_grid(read_grid(workbooks.build(rows, title_rows=titles))))
+
+    assert report.ok
+    task = Task.objects.get(indicator__code="1", unit__name="区办事服务中心")
+    assert task.due_date.isoformat() == "2019-08-31"
 
 
 def test_it_expands_a_group_to_its_member_units_and_keeps_the_lead_role(plan_2019):
