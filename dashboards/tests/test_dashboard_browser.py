@@ -11,7 +11,8 @@ import time_machine
 from django.conf import settings
 from django.urls import reverse
 
-from dashboards.figures import Scope, dashboard_overview
+from dashboards.asof import Scope
+from dashboards.figures import dashboard_overview
 from indicators.annex import parse_grid, read_grid
 from indicators.models import Plan
 from indicators.services import annex_import

@@ -14,15 +14,9 @@ from django.urls import reverse
 from django.utils import translation
 from pytest_django.asserts import assertContains, assertNotContains
 
-from dashboards.figures import (
-    Figures,
-    Scope,
-    StatusFilter,
-    completion_trend,
-    dashboard_overview,
-    dashboard_version,
-    trend_days,
-)
+from dashboards.asof import Scope, StatusFilter
+from dashboards.figures import Figures, dashboard_overview, dashboard_version
+from dashboards.trend import completion_trend, trend_days
 from dashboards.views import _cache_key
 from departments.models import Unit
 from indicators.models import Indicator, IndicatorUnit, Plan
