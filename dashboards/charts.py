@@ -9,79 +9,58 @@ from django.utils.translation import gettext as _
 from .figures import Overview
 
 
+def _series(name: str, key: str, data, **extra) -> dict:
+    """One series of a chart: its label, its colour (by `key`, in the
+    script's COLORS) and its values."""
+    return {"name": name, **extra, "key": key, "data": list(data)}
+
+
 def dashboard_charts(overview: Overview) -> dict:
     """The data of every chart, with its labels (translated here, so the
     script holds no words)."""
-    verified, completed, in_progress, not_started = (
-        _("已办结"),
-        _("已完成待核实"),
-        _("推进中"),
-        _("未启动"),
-    )
+    verified = _("已办结")
+    statuses = {
+        "verified": verified,
+        "completed": _("已完成待核实"),
+        "in_progress": _("推进中"),
+        "not_started": _("未启动"),
+    }
     units = overview.units_by_size
     ranked = [u for u in overview.units if u.rank is not None]
     return {
         "categories": {
             "names": [row.name for row in overview.categories],
             "series": [
-                {
-                    "name": verified,
-                    "key": "verified",
-                    "data": [r.figures.verified for r in overview.categories],
-                },
-                {
-                    "name": completed,
-                    "key": "completed",
-                    "data": [r.figures.completed for r in overview.categories],
-                },
-                {
-                    "name": in_progress,
-                    "key": "in_progress",
-                    "data": [r.figures.in_progress for r in overview.categories],
-                },
-                {
-                    "name": not_started,
-                    "key": "not_started",
-                    "data": [r.figures.not_started for r in overview.categories],
-                },
+                _series(name, key, (getattr(r.figures, key) for r in overview.categories))
+                for key, name in statuses.items()
             ],
         },
         "units": {
             "names": [u.name for u in units],
             "ids": [u.unit_id for u in units],
             "series": [
-                {
-                    "name": _("牵头·已办结"),
-                    "stack": "lead",
-                    "key": "verified",
-                    "data": [u.lead.verified for u in units],
-                },
-                {
-                    "name": _("牵头·未办结"),
-                    "stack": "lead",
-                    "key": "lead_open",
-                    "data": [u.lead.open for u in units],
-                },
-                {
-                    "name": _("责任·已办结"),
-                    "stack": "responsible",
-                    "key": "verified_light",
-                    "data": [u.responsible.verified for u in units],
-                },
-                {
-                    "name": _("责任·未办结"),
-                    "stack": "responsible",
-                    "key": "responsible_open",
-                    "data": [u.responsible.open for u in units],
-                },
+                _series(_("牵头·已办结"), "verified", (u.lead.verified for u in units), stack="lead"),
+                _series(_("牵头·未办结"), "lead_open", (u.lead.open for u in units), stack="lead"),
+                _series(
+                    _("责任·已办结"),
+                    "verified_light",
+                    (u.responsible.verified for u in units),
+                    stack="responsible",
+                ),
+                _series(
+                    _("责任·未办结"),
+                    "responsible_open",
+                    (u.responsible.open for u in units),
+                    stack="responsible",
+                ),
             ],
         },
         "months": {
             "names": [_month_label(r.day, overview.scope.plan.year) for r in overview.months],
             "series": [
-                {"name": verified, "key": "verified", "data": [r.figures.verified for r in overview.months]},
-                {"name": _("已逾期"), "key": "overdue", "data": [r.figures.overdue for r in overview.months]},
-                {"name": _("未到期"), "key": "pending", "data": [r.figures.pending for r in overview.months]},
+                _series(verified, "verified", (r.figures.verified for r in overview.months)),
+                _series(_("已逾期"), "overdue", (r.figures.overdue for r in overview.months)),
+                _series(_("未到期"), "pending", (r.figures.pending for r in overview.months)),
             ],
         },
         "calendar": {
@@ -102,13 +81,9 @@ def dashboard_charts(overview: Overview) -> dict:
         "trend": {
             "days": [f"{p.day.month}月{p.day.day}日" for p in overview.trend],
             "series": [
-                {"name": _("应完成（已到截止日）"), "key": "due", "data": [p.due for p in overview.trend]},
-                {
-                    "name": _("已报完成（含已办结）"),
-                    "key": "completed",
-                    "data": [p.completed for p in overview.trend],
-                },
-                {"name": verified, "key": "verified", "data": [p.verified for p in overview.trend]},
+                _series(_("应完成（已到截止日）"), "due", (p.due for p in overview.trend)),
+                _series(_("已报完成（含已办结）"), "completed", (p.completed for p in overview.trend)),
+                _series(verified, "verified", (p.verified for p in overview.trend)),
             ],
         },
     }
