@@ -23,24 +23,13 @@ from indicators.models import Indicator, IndicatorUnit, Plan
 from tasks import services
 from tasks.models import ProgressReport, Review, Task
 from tasks.tests.helpers import report
-from tasks.tests.plans import AUG_15, BSZX, FGJ, SGJ, SHANGHAI, build_small_plan, task
+from tasks.tests.plans import BSZX, FGJ, SGJ, SHANGHAI, task
 
 
 @pytest.fixture(autouse=True)
 def empty_cache():
     """The overview caches its pages in the process's cache."""
     cache.clear()
-
-
-@pytest.fixture
-def plan(units, staff, office):
-    return build_small_plan(staff=staff, office=office)
-
-
-@pytest.fixture
-def aug_15(plan):
-    with time_machine.travel(AUG_15, tick=False) as traveller:
-        yield traveller
 
 
 def overview_of(plan, as_of=dt.date(2019, 8, 15), **filters):
