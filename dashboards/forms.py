@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 from tasks.forms import QueryForm
 from tasks.templatetags.portal import cn_date
 
-from .figures import StatusFilter
+from .asof import StatusFilter
 
 
 class OverviewFilterForm(QueryForm):

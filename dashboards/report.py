@@ -4,7 +4,7 @@ days overdue, with a summary sheet by unit and a sheet of definitions.
 
 Written through indicators.xlsx.write_workbook, so it prints on landscape
 pages with the header repeated, and no cell can become a formula. The
-figures use the dashboard's definitions (dashboards.figures): the same as-of
+figures use the dashboard's definitions (dashboards.asof and .figures): the same as-of
 state, overdue and on-time rules, so the report and the overview agree."""
 
 import datetime as dt
@@ -17,7 +17,8 @@ from indicators.models import Indicator, Plan
 from indicators.xlsx import Sheet, write_workbook
 from tasks.models import ProgressReport, Task
 
-from .figures import Figures, UnitRow, day_end, task_states, units_figures
+from .asof import day_end, task_states
+from .figures import Figures, UnitRow, units_figures
 
 
 def cn_date(day: dt.date) -> str:

@@ -1,6 +1,7 @@
 """The overview (进展总览) and the monthly report download, for the reform
 office and the leaders. Thin views: the filters are parsed by a form, the
-numbers come from dashboards.figures, the workbook from dashboards.report.
+numbers come from dashboards.figures and .charts, the workbook from
+dashboards.report.
 Staff get 403 here, as on the other all-units page (tasks.views.overview)."""
 
 import datetime as dt
@@ -22,16 +23,9 @@ from django.utils.translation import gettext as _
 from indicators.models import Plan
 from tasks import access
 
-from .figures import (
-    OVERDUE_LIST_LIMIT,
-    Scope,
-    StatusFilter,
-    dashboard_charts,
-    dashboard_overview,
-    dashboard_version,
-    plan_categories,
-    plan_units,
-)
+from .asof import Scope, StatusFilter
+from .charts import dashboard_charts
+from .figures import OVERDUE_LIST_LIMIT, dashboard_overview, dashboard_version, plan_categories, plan_units
 from .forms import OverviewFilterForm
 from .report import monthly_report_workbook, report_filename
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.models import Plan
+from tasks.admin import ReadOnlyMixin
 
 from .models import HolidayYear, Reminder, SweepRun, WorkdayOverride
 from .selectors import Status
@@ -32,8 +33,17 @@ def warn_missing_calendar(request) -> None:
         )
 
 
+class CalendarWarningMixin:
+    """The lists that depend on the working-day calendar warn while a year's
+    holidays are missing from it (warn_missing_calendar)."""
+
+    def changelist_view(self, request, extra_context=None):
+        warn_missing_calendar(request)
+        return super().changelist_view(request, extra_context)
+
+
 @admin.register(WorkdayOverride)
-class WorkdayOverrideAdmin(SimpleHistoryAdmin):
+class WorkdayOverrideAdmin(CalendarWarningMixin, SimpleHistoryAdmin):
     list_display = ["date", "weekday", "is_workday", "note"]
     list_filter = ["is_workday"]
     date_hierarchy = "date"
@@ -42,10 +52,6 @@ class WorkdayOverrideAdmin(SimpleHistoryAdmin):
     @admin.display(description="星期")
     def weekday(self, override):
         return "一二三四五六日"[override.date.weekday()]
-
-    def changelist_view(self, request, extra_context=None):
-        warn_missing_calendar(request)
-        return super().changelist_view(request, extra_context)
 
 
 class HolidayYearForm(forms.ModelForm):
@@ -67,36 +73,23 @@ class HolidayYearForm(forms.ModelForm):
 
 
 @admin.register(HolidayYear)
-class HolidayYearAdmin(SimpleHistoryAdmin):
+class HolidayYearAdmin(CalendarWarningMixin, SimpleHistoryAdmin):
     """The admin records a year here once all its holidays and make-up
     working days are entered as overrides; until then the warning stays."""
 
     form = HolidayYearForm
     list_display = ["year", "note"]
 
-    def changelist_view(self, request, extra_context=None):
-        warn_missing_calendar(request)
-        return super().changelist_view(request, extra_context)
-
 
 @admin.register(SweepRun)
-class SweepRunAdmin(admin.ModelAdmin):
+class SweepRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["period", "kind", "as_of", "started_at", "finished_at", "recorded"]
     list_filter = ["kind"]
     date_hierarchy = "period"
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(ReadOnlyMixin, CalendarWarningMixin, admin.ModelAdmin):
     list_display = [
         "remind_after",
         "unit",
@@ -120,16 +113,3 @@ class ReminderAdmin(admin.ModelAdmin):
     @admin.display(description="状态")
     def state(self, reminder):
         return Status.LABELS[reminder.status()]
-
-    def changelist_view(self, request, extra_context=None):
-        warn_missing_calendar(request)
-        return super().changelist_view(request, extra_context)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

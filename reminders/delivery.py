@@ -101,27 +101,19 @@ def _unique_addresses(addresses) -> list[str]:
     return out
 
 
+def _emails(**users) -> list[str]:
+    """The e-mail addresses of the active accounts that match `users`."""
+    accounts = get_user_model().objects.filter(is_active=True, **users).exclude(email="")
+    return list(accounts.order_by("email").values_list("email", flat=True))
+
+
 def unit_recipients(unit: Unit) -> list[str]:
     """The unit's staff (active accounts with an e-mail) and its contact address."""
-    staff = (
-        get_user_model()
-        .objects.filter(memberships__unit=unit, is_active=True)
-        .exclude(email="")
-        .order_by("email")
-        .values_list("email", flat=True)
-    )
-    return _unique_addresses([*staff, unit.contact_email])
+    return _unique_addresses([*_emails(memberships__unit=unit), unit.contact_email])
 
 
 def office_recipients() -> list[str]:
-    users = (
-        get_user_model()
-        .objects.filter(groups__name=REFORM_OFFICE, is_active=True)
-        .exclude(email="")
-        .order_by("email")
-        .values_list("email", flat=True)
-    )
-    return _unique_addresses(users)
+    return _unique_addresses(_emails(groups__name=REFORM_OFFICE))
 
 
 def void_reasons(reminders: list[Reminder], today: dt.date) -> dict[int, str]:
@@ -178,24 +170,13 @@ def _repeats(reminders, *, now: dt.datetime) -> None:
         local_date(now) + dt.timedelta(days=REPEAT_OVERDUE_DAYS), dt.time.min, tzinfo=site_timezone()
     )
     rows = [
-        Reminder(
-            task_id=task_id,
-            unit_id=unit_id,
-            reason=Reason.OVERDUE,
-            period=_next_overdue_period(period),
-            due_date=due_date,
-            remind_after=repeat_at,
-            created_at=timezone.now(),
+        Reminder.overdue_repeat(
+            task_id, unit_id, due_date, after=period, at=repeat_at, created_at=timezone.now()
         )
         for task_id, unit_id, reason, period, due_date in reminders
         if reason == Reason.OVERDUE
     ]
     Reminder.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
-
-
-def _next_overdue_period(period: str) -> str:
-    due, _, number = period.partition("#")
-    return f"{due}#{int(number or 0) + 1}"
 
 
 @transaction.atomic

@@ -206,6 +206,30 @@ class Reminder(models.Model):
     def __str__(self):
         return f"{self.get_reason_display()} · {self.task_id} · {self.period}"
 
+    @classmethod
+    def overdue_repeat(
+        cls,
+        task_id: int,
+        unit_id: int,
+        due_date: dt.date,
+        *,
+        after: str,
+        at: dt.datetime,
+        created_at: dt.datetime,
+    ) -> "Reminder":
+        """The overdue notice that follows the one of period `after`
+        (``2019-07-31#1`` after ``#0``), due to go out at `at`."""
+        due, _hash, number = after.partition("#")
+        return cls(
+            task_id=task_id,
+            unit_id=unit_id,
+            reason=cls.Reason.OVERDUE,
+            period=f"{due}#{int(number or 0) + 1}",
+            due_date=due_date,
+            remind_after=at,
+            created_at=created_at,
+        )
+
     def status(self, now: dt.datetime | None = None) -> str:
         """sent / portal (no address to send to) / unconfirmed (the server may
         have it) / refused (5xx, not retried) / scheduled / failed (will be

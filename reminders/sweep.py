@@ -39,7 +39,7 @@ from django.utils import timezone
 from indicators.models import Plan
 from tasks.models import ProgressReport, Task
 
-from .delivery import REFUSED, DeliveryFailed, Digest, _next_overdue_period, deliver_office, deliver_unit
+from .delivery import REFUSED, DeliveryFailed, Digest, deliver_office, deliver_unit
 from .lock import sweep_lock
 from .models import Reminder, SweepRun
 from .workdays import WorkdayCalendar, local_date, start_of_day
@@ -146,15 +146,7 @@ def find_overdue(*, now: dt.datetime, calendar: WorkdayCalendar | None = None) -
         .exclude(last_period=None)
     )
     rows = [
-        Reminder(
-            task_id=task_id,
-            unit_id=unit_id,
-            reason=Reason.OVERDUE,
-            period=_next_overdue_period(last_period),
-            due_date=due_date,
-            remind_after=now,
-            created_at=now,
-        )
+        Reminder.overdue_repeat(task_id, unit_id, due_date, after=last_period, at=now, created_at=now)
         for task_id, unit_id, due_date, last_period in stalled.order_by("pk").values_list(
             "pk", "unit_id", "due_date", "last_period"
         )

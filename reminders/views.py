@@ -54,8 +54,7 @@ def notice_log(request):
     if not access.is_reform_office(request.user):
         raise PermissionDenied(_("只有跑改办可以查看提醒记录。"))
     now = timezone.now()
-    reasons, statuses = Reminder.Reason.choices, list(selectors.Status.LABELS.items())
-    filters = NoticeLogFilterForm(request.GET, reasons=reasons, statuses=statuses)
+    filters = NoticeLogFilterForm(request.GET)
     log = selectors.notice_log(
         now=now,
         reason=filters.value("reason", ""),
@@ -71,8 +70,8 @@ def notice_log(request):
             "log": log,
             "page": Paginator(log.rows, LOG_PAGE_SIZE).get_page(request.GET.get("page")),
             "now": now,
-            "reasons": reasons,
-            "statuses": statuses,
+            "reasons": filters.fields["reason"].choices,
+            "statuses": filters.fields["status"].choices,
             "filters": filters,
             "missing_calendar_years": years_needing_calendar(today=today, plan_years=plan_years),
         },

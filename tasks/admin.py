@@ -23,9 +23,9 @@ class TaskAdmin(SimpleHistoryAdmin):
         return task.indicator.code
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
-    """Reports and reviews are written through the portal only, and never
-    edited afterwards: the admin shows them and their history."""
+class ReadOnlyMixin:
+    """For records that the code writes and nobody edits afterwards (reports,
+    reviews, notices, sweep runs): the admin shows them, nothing more."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -35,6 +35,11 @@ class ReadOnlyAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    """Reports and reviews are written through the portal only, and never
+    edited afterwards: the admin shows them and their history."""
 
 
 class EvidenceInline(admin.TabularInline):

@@ -163,39 +163,59 @@ def _conflict(request, form, error: services.TaskConflict) -> None:
     form.rebase(current.version)
 
 
+def _submit(request, task, form, *, form_name: str, save, error_field: str, failed: str):
+    """A form posted on a task's page: valid, it goes to `save` (a service
+    call that returns the success message) and the user returns to the
+    history. Someone else's change in between answers 409 with the task as
+    it is now and the form as typed; a ValidationError is shown at
+    `error_field` when its code names that field, above the form otherwise."""
+    if form.is_valid():
+        try:
+            saved = save(form.cleaned_data)
+        except services.TaskConflict as error:
+            _conflict(request, form, error)
+            current = access.get_task_for_user(request.user, task.pk)
+            return _render_task(request, current, **{form_name: form}, status=409)
+        except ValidationError as error:
+            form.add_error(error_field if error.code == error_field else None, error)
+        else:
+            messages.success(request, saved)
+            return redirect(reverse("tasks:detail", args=[task.pk]) + "#history")
+    messages.error(request, failed)
+    return _render_task(request, task, **{form_name: form})
+
+
 @require_POST
 @login_required
 def report_create(request, pk):
     task = access.get_task_for_user(request.user, pk, write=True)
     if not access.can_report(request.user, task):
         raise PermissionDenied(_("只有本单位联络员可以报送进展。"))
+
+    def save(data) -> str:
+        services.progress_report_create(
+            task=task,
+            user=request.user,
+            expected_version=data["version"],
+            status=data["status"],
+            percent=data["percent"],
+            progress=data["progress"],
+            problems=data["problems"],
+            next_steps=data["next_steps"],
+            files=data["files"],
+        )
+        return _("进展已报送。")
+
     form = ProgressReportForm(request.POST, request.FILES)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.progress_report_create(
-                task=task,
-                user=request.user,
-                expected_version=data["version"],
-                status=data["status"],
-                percent=data["percent"],
-                progress=data["progress"],
-                problems=data["problems"],
-                next_steps=data["next_steps"],
-                files=data["files"],
-            )
-        except services.TaskConflict as error:
-            _conflict(request, form, error)
-            return _render_task(
-                request, access.get_task_for_user(request.user, pk), report_form=form, status=409
-            )
-        except ValidationError as error:
-            form.add_error("percent" if error.code == "percent" else None, error)
-        else:
-            messages.success(request, _("进展已报送。"))
-            return redirect(reverse("tasks:detail", args=[task.pk]) + "#history")
-    messages.error(request, _("报送没有保存，请按提示修改。"))
-    return _render_task(request, task, report_form=form)
+    return _submit(
+        request,
+        task,
+        form,
+        form_name="report_form",
+        save=save,
+        error_field="percent",
+        failed=_("报送没有保存，请按提示修改。"),
+    )
 
 
 @require_POST
@@ -204,34 +224,29 @@ def task_review(request, pk):
     task = access.get_task_for_user(request.user, pk, write=True)
     if not access.can_review(request.user, task):
         raise PermissionDenied(_("只有跑改办可以审核。"))
+
+    def save(data) -> str:
+        review = services.task_review(
+            task=task,
+            user=request.user,
+            decision=data["decision"],
+            reason=data["reason"],
+            expected_version=data["version"],
+        )
+        if review.decision == review.Decision.VERIFIED:
+            return _("已核实办结。")
+        return _("已退回，单位将看到退回理由。")
+
     form = ReviewForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            review = services.task_review(
-                task=task,
-                user=request.user,
-                decision=data["decision"],
-                reason=data["reason"],
-                expected_version=data["version"],
-            )
-        except services.TaskConflict as error:
-            _conflict(request, form, error)
-            return _render_task(
-                request, access.get_task_for_user(request.user, pk), review_form=form, status=409
-            )
-        except ValidationError as error:
-            form.add_error("reason" if error.code == "reason" else None, error)
-        else:
-            messages.success(
-                request,
-                _("已核实办结。")
-                if review.decision == review.Decision.VERIFIED
-                else _("已退回，单位将看到退回理由。"),
-            )
-            return redirect(reverse("tasks:detail", args=[task.pk]) + "#history")
-    messages.error(request, _("审核没有保存，请按提示修改。"))
-    return _render_task(request, task, review_form=form)
+    return _submit(
+        request,
+        task,
+        form,
+        form_name="review_form",
+        save=save,
+        error_field="reason",
+        failed=_("审核没有保存，请按提示修改。"),
+    )
 
 
 @login_required

@@ -1,10 +1,12 @@
-"""The rows of the overview's tables (the numbers behind each chart).
+"""The overview's tables (the numbers behind each chart, and the overdue
+list): each table's head and rows are defined together here, so its columns
+are named where they are filled.
 
 Joined here rather than rendered by template loops: at province scale the
 overview shows some 2,500 numbers, and rendering each through the template
 engine (lookup, localisation, escaping) took about 40 ms of an 80 ms page;
 joined here it takes a few. Every value is escaped (conditional_escape, or
-format_html for the rows with links and badges)."""
+format_html for the heads and the rows with links and badges)."""
 
 from django import template
 from django.urls import reverse
@@ -18,27 +20,25 @@ from tasks.templatetags.portal import cn_date, status_badge
 
 register = template.Library()
 
-NUMBER = ' class="text-end"'
+NUMBER = mark_safe(' class="text-end"')  # a number's cell, right-aligned
 
 
-def _rows(rows, *, text: tuple[int, ...] = (0,)) -> SafeString:
-    """<tr>s of cells, each value escaped: the columns in `text` are text,
-    the others numbers (right-aligned)."""
+def _body(rows, *, text: tuple[int, ...] = (0,)) -> SafeString:
+    """A <tbody> of cells, each value escaped: the columns in `text` are
+    text, the others numbers (right-aligned)."""
 
     def cell(value) -> str:
         return str(value) if type(value) is int else conditional_escape(value)
 
-    return mark_safe(  # noqa: S308 - every value is an int or goes through conditional_escape
-        "\n".join(
-            "<tr>"
-            + "".join(
-                f"<td>{cell(v)}</td>" if i in text else f"<td{NUMBER}>{cell(v)}</td>"
-                for i, v in enumerate(row)
-            )
-            + "</tr>"
-            for row in rows
+    rows = "\n".join(
+        "<tr>"
+        + "".join(
+            f"<td>{cell(v)}</td>" if i in text else f"<td{NUMBER}>{cell(v)}</td>" for i, v in enumerate(row)
         )
+        + "</tr>"
+        for row in rows
     )
+    return mark_safe(f"<tbody>{rows}</tbody>")  # noqa: S308 - every value is an int or goes through conditional_escape
 
 
 def _rate(value: float | None) -> str:
@@ -49,9 +49,22 @@ def _month(day) -> str:
     return _("%(year)d年%(month)d月") % {"year": day.year, "month": day.month}
 
 
-@register.simple_tag
-def category_rows(overview: Overview) -> SafeString:
-    return _rows(
+def _head(*labels: str, text: tuple[int, ...] = (0,)) -> SafeString:
+    """A <thead> of one row, its columns aligned as _body aligns the cells."""
+    return format_html("<thead><tr>{}</tr></thead>", _labels(labels, text=text))
+
+
+def _labels(labels, *, text: tuple[int, ...] = ()) -> SafeString:
+    return format_html_join(
+        "", "<th{}>{}</th>", (("" if i in text else NUMBER, label) for i, label in enumerate(labels))
+    )
+
+
+def _category_table(overview: Overview) -> SafeString:
+    head = _head(
+        _("指标名称"), _("任务"), _("已办结"), _("待核实"), _("推进中"), _("未启动"), _("逾期"), _("按期率")
+    )
+    return head + _body(
         (
             r.name,
             f.total,
@@ -67,13 +80,19 @@ def category_rows(overview: Overview) -> SafeString:
     )
 
 
-@register.simple_tag
-def trend_rows(overview: Overview) -> SafeString:
-    return _rows((cn_date(p.day), p.due, p.completed, p.verified) for p in overview.trend)
+def _trend_table(overview: Overview) -> SafeString:
+    head = _head(_("日期"), _("应完成（已到截止日）"), _("已报完成（含已办结）"), _("已办结"))
+    if not overview.trend:
+        return head + format_html(
+            '<tbody><tr><td colspan="4" class="text-body-secondary">{}</td></tr></tbody>',
+            _("计划年度尚未开始。"),
+        )
+    return head + _body((cn_date(p.day), p.due, p.completed, p.verified) for p in overview.trend)
 
 
-def _due_rows(rows, label) -> SafeString:
-    return _rows(
+def _due_table(first_column: str, rows, label) -> SafeString:
+    head = _head(first_column, _("到期任务"), _("已办结"), _("已逾期"), _("未到期"))
+    return head + _body(
         (label(r.day), f.total, f.verified, f.overdue, f.pending)
         for r in rows
         for f in [r.figures]
@@ -81,19 +100,9 @@ def _due_rows(rows, label) -> SafeString:
     )
 
 
-@register.simple_tag
-def month_rows(overview: Overview) -> SafeString:
-    return _due_rows(overview.months, _month)
-
-
-@register.simple_tag
-def day_rows(overview: Overview) -> SafeString:
-    return _due_rows(overview.days, cn_date)
-
-
-@register.simple_tag
-def ranking_rows(overview: Overview) -> SafeString:
-    return _rows(
+def _ranking_table(overview: Overview) -> SafeString:
+    head = _head(_("排名"), _("单位"), _("应完成"), _("按期完成"), _("按期率"), _("逾期"), text=(1,))
+    return head + _body(
         (
             (
                 "—" if u.rank is None else u.rank,
@@ -109,12 +118,38 @@ def ranking_rows(overview: Overview) -> SafeString:
     )
 
 
-@register.simple_tag
-def unit_rows(overview: Overview) -> SafeString:
+def _unit_table(overview: Overview) -> SafeString:
     def three(f: Figures):
         return f.total, f.verified, f.overdue
 
-    return _rows((u.name, *three(u.lead), *three(u.responsible)) for u in overview.units_by_size)
+    columns = _labels((_("任务"), _("已办结"), _("逾期")))
+    head = format_html(
+        '<thead><tr><th rowspan="2">{}</th><th colspan="3" class="text-center">{}</th>'
+        '<th colspan="3" class="text-center">{}</th></tr>\n<tr>{}{}</tr></thead>',
+        _("单位"),
+        _("牵头"),
+        _("责任"),
+        columns,
+        columns,
+    )
+    return head + _body((u.name, *three(u.lead), *three(u.responsible)) for u in overview.units_by_size)
+
+
+# The table behind each chart (its 数据表 tab), by the chart's key.
+TABLES = {
+    "categories": _category_table,
+    "trend": _trend_table,
+    "months": lambda overview: _due_table(_("截止月份"), overview.months, _month),
+    "calendar": lambda overview: _due_table(_("截止日期"), overview.days, cn_date),
+    "ranking": _ranking_table,
+    "units": _unit_table,
+}
+
+
+@register.simple_tag
+def chart_table(overview: Overview, key: str) -> SafeString:
+    """The <thead> and <tbody> of the table behind the chart `key`."""
+    return TABLES[key](overview)
 
 
 @register.simple_tag

@@ -20,7 +20,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from dashboards.figures import Overview, Scope, dashboard_overview
+from dashboards.asof import Scope
+from dashboards.figures import Overview, dashboard_overview
 from departments.models import Unit
 from indicators.models import Indicator, IndicatorUnit, Plan
 from tasks import services

@@ -11,7 +11,8 @@ import time_machine
 from django.conf import settings
 from django.urls import reverse
 
-from dashboards.figures import Scope, dashboard_overview
+from dashboards.asof import Scope
+from dashboards.figures import dashboard_overview
 from indicators.annex import parse_grid, read_grid
 from indicators.models import Plan
 from indicators.services import annex_import
@@ -101,5 +102,24 @@ def test_it_draws_the_overview_and_leads_from_an_overdue_row_to_its_task(
         page.wait_for_load_state()
         assert page.url == live_server.url + reverse("tasks:detail", args=[longest_overdue.id])
         assert page.get_by_text(longest_overdue.unit_name).first.is_visible()
+
+        # A click on a category's bar narrows the whole page to that category.
+        pgb.goto(reverse("dashboards:overview"))
+        page.locator("[data-chart='categories'] canvas").first.wait_for()
+        first = expected.categories[0]
+        x, y = page.evaluate(
+            """total => {
+                const element = document.querySelector("[data-chart='categories']");
+                element.scrollIntoView();
+                const [x, y] = echarts.getInstanceByDom(element).convertToPixel({gridIndex: 0}, [total / 2, 0]);
+                const box = element.getBoundingClientRect();
+                return [box.left + x, box.top + y];
+            }""",
+            first.figures.total,
+        )
+        page.mouse.click(x, y)
+        page.wait_for_url("**category=**")
+        assert page.get_by_label("指标名称").input_value() == first.name
+        assert page.locator("[data-total='total']").inner_text() == str(first.figures.total)
         assert problems == []
         pgb.close()  # and no Content-Security-Policy violation on any page

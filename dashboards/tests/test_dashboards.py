@@ -14,39 +14,22 @@ from django.urls import reverse
 from django.utils import translation
 from pytest_django.asserts import assertContains, assertNotContains
 
-from dashboards.figures import (
-    Figures,
-    Scope,
-    StatusFilter,
-    completion_trend,
-    dashboard_overview,
-    dashboard_version,
-    trend_days,
-)
+from dashboards.asof import Scope, StatusFilter
+from dashboards.figures import Figures, dashboard_overview, dashboard_version
+from dashboards.trend import completion_trend, trend_days
 from dashboards.views import _cache_key
 from departments.models import Unit
 from indicators.models import Indicator, IndicatorUnit, Plan
 from tasks import services
 from tasks.models import ProgressReport, Review, Task
 from tasks.tests.helpers import report
-from tasks.tests.plans import AUG_15, BSZX, FGJ, SGJ, SHANGHAI, build_small_plan, task
+from tasks.tests.plans import BSZX, FGJ, SGJ, SHANGHAI, task
 
 
 @pytest.fixture(autouse=True)
 def empty_cache():
     """The overview caches its pages in the process's cache."""
     cache.clear()
-
-
-@pytest.fixture
-def plan(units, staff, office):
-    return build_small_plan(staff=staff, office=office)
-
-
-@pytest.fixture
-def aug_15(plan):
-    with time_machine.travel(AUG_15, tick=False) as traveller:
-        yield traveller
 
 
 def overview_of(plan, as_of=dt.date(2019, 8, 15), **filters):

@@ -11,18 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from dashboards.report import SUMMARY_HEADERS, TASK_HEADERS
-from tasks.tests.plans import AUG_15, BSZX, FGJ, FORMULA_PROBLEMS, FORMULA_PROGRESS, SGJ, build_small_plan
-
-
-@pytest.fixture
-def plan(units, staff, office):
-    return build_small_plan(staff=staff, office=office)
-
-
-@pytest.fixture
-def aug_15(plan):
-    with time_machine.travel(AUG_15, tick=False) as traveller:
-        yield traveller
+from tasks.tests.plans import AUG_15, BSZX, FGJ, FORMULA_PROBLEMS, FORMULA_PROGRESS, SGJ
 
 
 def download(client, user, **params):

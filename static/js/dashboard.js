@@ -44,7 +44,6 @@
     charts.push(chart);
   }
 
-  // A click on a category or a unit narrows the whole page to it.
   function filterBy(name, value) {
     var url = new URL(window.location.href);
     url.searchParams.set(name, value);
@@ -58,6 +57,15 @@
         extra || {},
         item.stack ? { stack: item.stack } : {}
       );
+    });
+  }
+
+  // Bars by category or by unit, one row each; a click on a row narrows the
+  // whole page to it (`param` set to the row's entry in `values`).
+  function drawRows(name, rowHeight, stackAll, param, values) {
+    var chart = data[name];
+    draw(name, 70 + rowHeight * chart.names.length, horizontalBars(chart.names, chart.series, stackAll), function (event) {
+      filterBy(param, values[event.dataIndex]);
     });
   }
 
@@ -77,15 +85,7 @@
     };
   }
 
-  var categories = data.categories;
-  draw(
-    "categories",
-    70 + 30 * categories.names.length,
-    horizontalBars(categories.names, categories.series, true),
-    function (event) {
-      filterBy("category", categories.names[event.dataIndex]);
-    }
-  );
+  drawRows("categories", 30, true, "category", data.categories.names);
 
   var trend = data.trend;
   draw("trend", 300, {
@@ -198,15 +198,7 @@
     }
   );
 
-  var units = data.units;
-  draw(
-    "units",
-    70 + 34 * units.names.length,
-    horizontalBars(units.names, units.series, false),
-    function (event) {
-      filterBy("unit", units.ids[event.dataIndex]);
-    }
-  );
+  drawRows("units", 34, false, "unit", data.units.ids);
 
   var resize = function () {
     charts.forEach(function (chart) {
