@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.urls import reverse
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboards.asof import Scope
 from dashboards.figures import dashboard_overview
@@ -117,8 +118,16 @@ def test_it_draws_the_overview_and_leads_from_an_overdue_row_to_its_task(
             }""",
             first.figures.total,
         )
-        page.mouse.click(x, y)
-        page.wait_for_url("**category=**")
+        # The bars grow in (ECharts' animation), slower on a loaded machine:
+        # click again until the click lands on a drawn bar.
+        for attempt in range(10):
+            page.mouse.click(x, y)
+            try:
+                page.wait_for_url("**category=**", timeout=2000)
+                break
+            except PlaywrightTimeout:
+                if attempt == 9:
+                    raise
         assert page.get_by_label("指标名称").input_value() == first.name
         assert page.locator("[data-total='total']").inner_text() == str(first.figures.total)
         assert problems == []
