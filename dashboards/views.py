@@ -115,7 +115,7 @@ def _cache_key(request, *, plan: Plan, today: dt.date, version: tuple) -> str:
     any of them is a new key, so nothing is ever served stale (the timeout
     only bounds what an edit outside the portal, e.g. raw SQL, could leave)."""
     query = sorted((key, value) for key, values in request.GET.lists() for value in values)
-    raw = repr((plan.pk, today.isoformat(), get_language(), version, query))
+    raw = repr((plan.pk, plan.status, today.isoformat(), get_language(), version, query))
     return "xsreform:dashboard:" + hashlib.sha256(raw.encode()).hexdigest()
 
 

@@ -83,6 +83,13 @@ class AnnexImportForm(ImportForm):
         widget=forms.NumberInput(attrs={"min": PLAN_YEAR_MIN, "max": PLAN_YEAR_MAX}),
         help_text=YEAR_HELP,
     )
+    draft = forms.BooleanField(
+        label=gettext_lazy("作为草案导入"),
+        required=False,
+        help_text=gettext_lazy(
+            "新建的计划先作为草案（可征求意见，通过后才生成任务）；不勾选则直接执行。已有计划的状态不变。"
+        ),
+    )
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
@@ -96,6 +103,7 @@ class AnnexImportForm(ImportForm):
 
 class AnnexConfirmImportForm(ConfirmImportForm):
     year = forms.IntegerField(required=False, widget=forms.HiddenInput())
+    draft = forms.BooleanField(required=False, widget=forms.HiddenInput())
 
 
 class IndicatorUnitInline(admin.TabularInline):
@@ -107,8 +115,12 @@ class IndicatorUnitInline(admin.TabularInline):
 
 @admin.register(Plan)
 class PlanAdmin(SimpleHistoryAdmin):
-    list_display = ["year", "title", "indicator_count"]
+    list_display = ["year", "title", "status", "indicator_count"]
+    list_filter = ["status"]
     search_fields = ["title"]
+    # The status changes on the plan's page in the portal (plans:detail),
+    # through the services that check the order and notify the units.
+    readonly_fields = ["status"]
 
     @admin.display(description=gettext_lazy("指标数"))
     def indicator_count(self, plan):
@@ -154,12 +166,14 @@ class IndicatorAdmin(ImportExportMixin, SimpleHistoryAdmin):
         data = super().get_import_data_kwargs(**kwargs)
         if form is not None and form.is_valid():
             data["year"] = form.cleaned_data.get("year")
+            data["draft"] = bool(form.cleaned_data.get("draft"))
         return data
 
     def get_confirm_form_initial(self, request, import_form):
         initial = super().get_confirm_form_initial(request, import_form)
         if import_form is not None:
             initial["year"] = import_form.cleaned_data.get("year")
+            initial["draft"] = bool(import_form.cleaned_data.get("draft"))
         return initial
 
     def import_action(self, request, **kwargs):

@@ -26,7 +26,22 @@ def validate_plan_year(year: int) -> None:
         )
 
 
+class PlanQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=Plan.Status.ACTIVE)
+
+
 class Plan(models.Model):
+    """One year's plan. It lives a year: 草案 → 征求意见 → 执行中 → 已结束
+    (docs/year.md). Only the transition services (indicators.services.plan_*)
+    change `status`, each recording who in the history."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草案")
+        CONSULTATION = "consultation", _("征求意见")
+        ACTIVE = "active", _("执行中")
+        CLOSED = "closed", _("已结束")
+
     year = models.PositiveSmallIntegerField(_("年度"), unique=True, validators=[validate_plan_year])
     title = models.CharField(_("标题"), max_length=200)
     # Read by the reminder sweep (reminders.sweep).
@@ -42,9 +57,13 @@ class Plan(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(28)],
         help_text=_("每月这一天起，本月尚未报送进展的单位会收到提醒。"),
     )
+    # Active by default: a plan imported without --draft is live at once, as
+    # before plans had a status (the migration sets existing plans active).
+    status = models.CharField(_("状态"), max_length=16, choices=Status, default=Status.ACTIVE)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     history = HistoricalRecords()
+    objects = PlanQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("年度计划")
@@ -53,6 +72,19 @@ class Plan(models.Model):
 
     def __str__(self):
         return self.title or f"{self.year}年度计划"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+    @property
+    def has_tasks(self) -> bool:
+        """Tasks exist only for adopted plans (执行中, 已结束)."""
+        return self.status in (self.Status.ACTIVE, self.Status.CLOSED)
 
 
 class IndicatorQuerySet(models.QuerySet):

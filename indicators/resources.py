@@ -95,7 +95,9 @@ class IndicatorResource(resources.ModelResource):
         """The whole workbook at once, through the one importer."""
         grid = [tuple(row) for row in dataset]
         annex = parse_grid(grid, year=kwargs.get("year"))
-        report = annex_import(annex=annex, dry_run=dry_run, user=kwargs.get("user"))
+        report = annex_import(
+            annex=annex, dry_run=dry_run, user=kwargs.get("user"), draft=bool(kwargs.get("draft"))
+        )
         return annex_result(report, grid)
 
 

@@ -3,7 +3,9 @@
 import logging
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from departments.models import Unit, UnitAlias
@@ -11,7 +13,7 @@ from departments.models import Unit, UnitAlias
 from .annex import Annex, AnnexRow, Problem
 from .models import Indicator, IndicatorUnit, Plan
 from .selectors import annex_snapshot, indicator_shape
-from .signals import plan_changed
+from .signals import plan_changed, plan_status_changed
 
 logger = logging.getLogger(__name__)
 
@@ -80,30 +82,44 @@ class ImportReport:
         return data
 
 
-def annex_import(*, annex: Annex, dry_run: bool = False, user=None) -> ImportReport:
+def annex_import(*, annex: Annex, dry_run: bool = False, user=None, draft: bool = False) -> ImportReport:
     """Write a parsed annex as plan `annex.year`: all or nothing.
+
+    A new plan is active (执行中: its tasks are created at once) unless
+    `draft`, when it starts as a draft (草案) for the office to consult on
+    and adopt. Importing into a draft or a plan in consultation is how the
+    revised annex is applied; a closed plan (已结束) is refused.
 
     With errors nothing is written. With dry_run everything is written and
     then rolled back, so the report (and its snapshot) shows exactly what a
     real import would store."""
     report = ImportReport(year=annex.year, dry_run=dry_run, warnings=list(annex.warnings))
     report.errors = list(annex.errors)
+    closed = Plan.objects.filter(year=annex.year, status=Plan.Status.CLOSED).first() if annex.year else None
+    if closed:
+        report.errors.append(
+            Problem(
+                _("%(year)s年度计划已结束，不能再导入：已结束的计划只读。如需修改，请联系系统管理员。")
+                % {"year": annex.year}
+            )
+        )
     if report.errors:
         return report
     with transaction.atomic():
-        _write(annex, report, user)
+        _write(annex, report, user, draft=draft)
         if dry_run:
             transaction.set_rollback(True)
     logger.info("annex import year=%s dry_run=%s: %s", annex.year, dry_run, report.summary_line())
     return report
 
 
-def _write(annex: Annex, report: ImportReport, user) -> None:
+def _write(annex: Annex, report: ImportReport, user, *, draft: bool = False) -> None:
     units = _resolve_units(annex, report)
 
-    plan, created = Plan.objects.get_or_create(
-        year=annex.year, defaults={"title": annex.title or f"{annex.year}年度改革工作指标和时间安排"}
-    )
+    defaults = {"title": annex.title or f"{annex.year}年度改革工作指标和时间安排"}
+    if draft:
+        defaults["status"] = Plan.Status.DRAFT
+    plan, created = Plan.objects.get_or_create(year=annex.year, defaults=defaults)
     if not created and annex.title and plan.title != annex.title:
         plan.title = annex.title
         plan._history_user = user
@@ -253,3 +269,66 @@ def indicator_sections_fill(*, plan: Plan, sections: dict[str, str], user=None) 
         indicator.section = sections[indicator.code]
     bulk_update_with_history(indicators, Indicator, ["section"], batch_size=500, default_user=user)
     return len(indicators)
+
+
+# The plan's year (docs/year.md): 草案 → 征求意见 → 执行中 → 已结束. Each
+# change is one service; a change in the wrong order is refused with the
+# plan's current status in the message. Who may: the views ask
+# departments.roles (the reform office or an admin); the services record who
+# did it in the plan's history.
+
+
+def _plan_move(*, plan: Plan, user, to: str, allowed: set[str], refusal: str) -> str:
+    """Move the plan (locked for the transaction) to `to` if its status is in
+    `allowed`; returns the status it had. The history records who, when and
+    the new status; plan_status_changed goes out after commit."""
+    locked = Plan.objects.select_for_update().get(pk=plan.pk)
+    if locked.status not in allowed:
+        raise ValidationError(
+            refusal % {"year": locked.year, "status": locked.get_status_display()}, code="plan_status"
+        )
+    old = locked.status
+    locked.status = to
+    locked._history_user = user
+    locked._change_reason = str(Plan.Status(to).label)
+    locked.save(update_fields=["status"])
+    plan.status = to
+    logger.info("plan %s: %s -> %s by user %s", locked.year, old, to, getattr(user, "pk", None))
+    transaction.on_commit(
+        lambda: plan_status_changed.send(sender=Plan, plan=locked, old=old, new=to, user=user)
+    )
+    return old
+
+
+@transaction.atomic
+def plan_adopt(*, plan: Plan, user=None) -> Plan:
+    """通过执行: a draft, or a plan whose consultation is over, becomes active
+    (执行中). Its tasks are created (or refreshed, for units a revised annex
+    added or dropped) at once through plan_changed, and every unit with a
+    task is told (the reminders hear plan_status_changed)."""
+    if not plan.indicators.exists():
+        raise ValidationError(_("该计划还没有任何指标，不能通过执行：请先导入附件。"), code="empty")
+    _plan_move(
+        plan=plan,
+        user=user,
+        to=Plan.Status.ACTIVE,
+        allowed={Plan.Status.DRAFT, Plan.Status.CONSULTATION},
+        refusal=_("只有草案或征求意见中的计划可以通过执行：%(year)s年度计划当前为“%(status)s”。"),
+    )
+    plan_changed.send(sender=Plan, plan=plan)
+    return plan
+
+
+@transaction.atomic
+def plan_close(*, plan: Plan, user=None) -> Plan:
+    """结束: an active plan becomes closed (已结束) — read-only, no reports,
+    reviews or reminders any more, still on the dashboards and in exports.
+    Unverified tasks stay as they are: they are what carry-over takes."""
+    _plan_move(
+        plan=plan,
+        user=user,
+        to=Plan.Status.CLOSED,
+        allowed={Plan.Status.ACTIVE},
+        refusal=_("只有执行中的计划可以结束：%(year)s年度计划当前为“%(status)s”。"),
+    )
+    return plan

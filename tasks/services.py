@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from departments.models import Unit
-from indicators.models import Indicator, IndicatorUnit, Plan
+from indicators.models import Indicator, Plan
+from indicators.selectors import plan_expected_units
 
 from . import signals
 from .models import REPORT_STATUSES, Evidence, ProgressReport, Review, Task
@@ -23,39 +23,19 @@ from .uploads import evidence_check
 logger = logging.getLogger(__name__)
 
 
-def _expected_tasks(plan: Plan) -> dict[tuple[int, int], tuple[str, object]]:
-    """(indicator id, unit id) → (role, due date) for every unit the plan
-    names, groups expanded to their members; a unit both lead and responsible
-    on one indicator has one task, as lead."""
-    groups = {
-        group.pk: group
-        for group in Unit.objects.groups().filter(
-            pk__in=IndicatorUnit.objects.filter(indicator__plan=plan).values("unit")
-        )
-    }
-    members_of = {pk: list(group.member_units().values_list("pk", flat=True)) for pk, group in groups.items()}
-
-    expected: dict[tuple[int, int], tuple[str, object]] = {}
-    rows = IndicatorUnit.objects.filter(indicator__plan=plan).values_list(
-        "indicator_id", "unit_id", "role", "indicator__due_date"
-    )
-    for indicator_id, unit_id, role, due_date in rows:
-        for member_id in members_of.get(unit_id, [unit_id]):
-            key = (indicator_id, member_id)
-            if key in expected and expected[key][0] == IndicatorUnit.Role.LEAD:
-                continue
-            expected[key] = (role, due_date)
-    return expected
-
-
 @transaction.atomic
 def task_sync_plan(*, plan: Plan) -> dict[str, int]:
     """Create, update and deactivate the plan's tasks so that every lead and
     responsible unit (group members included) has exactly one active task.
 
     Tasks are never deleted here: a unit dropped from an indicator keeps its
-    reports, its task is only deactivated."""
-    expected = _expected_tasks(plan)
+    reports, its task is only deactivated. Only an active plan (执行中) is
+    synced: a draft, or a plan in consultation, has no tasks yet (they come
+    when it is adopted); a closed plan's tasks are its record and stay as
+    they were (a group's new member joins no past year)."""
+    if not plan.is_active:
+        return {"created": 0, "updated": 0}
+    expected = plan_expected_units(plan)
     existing = {(t.indicator_id, t.unit_id): t for t in Task.objects.for_plan(plan)}
 
     to_create, to_update = [], []
@@ -93,6 +73,14 @@ def _stored(text) -> str:
     language the person who caused it reads the portal in."""
     with translation.override(settings.LANGUAGE_CODE):
         return str(text)
+
+
+def _require_running(task: Task, refusal: str) -> None:
+    """Reports and reviews are taken on an active plan's tasks only: a closed
+    plan (已结束) is the year's record, read-only."""
+    plan = task.indicator.plan
+    if not plan.is_active:
+        raise ValidationError(refusal % {"year": plan.year}, code="plan_closed")
 
 
 class TaskConflict(Exception):
@@ -143,6 +131,7 @@ def progress_report_create(
     ValidationError for a closed task or a bad report or file."""
     if task.version != expected_version:
         raise TaskConflict(task)
+    _require_running(task, _("%(year)s年度计划已结束，只能查看，不再接受报送。"))
     if task.is_closed:
         raise ValidationError(_("该任务已核实办结，不再接受报送。"), code="closed")
     if status not in REPORT_STATUSES:
@@ -209,6 +198,7 @@ def task_review(*, task: Task, user, decision: str, reason: str = "", expected_v
     reported completed. Returning needs a reason, which the unit sees."""
     if task.version != expected_version:
         raise TaskConflict(task)
+    _require_running(task, _("%(year)s年度计划已结束，只能查看，不再审核。"))
     if decision not in Review.Decision.values:
         raise ValidationError(_("审核结果只能是核实办结或退回。"), code="decision")
     reason = reason.strip()
