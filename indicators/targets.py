@@ -199,6 +199,10 @@ class Proposal:
             value_max=self.value_max,
         )
 
+    @property
+    def goal_display(self) -> str:
+        return goal_text(self.direction, self.value, self.value_min, self.value_max, self.unit)
+
     def as_dict(self) -> dict:
         """The shape of `import_annex --format json` (docs/annex-import.md)."""
         return {
@@ -211,6 +215,14 @@ class Proposal:
             "quote": self.quote,
             "implied": self.implied,
         }
+
+
+def goal_text(direction, value, value_min, value_max, unit) -> str:
+    """ "≥ 90 %", "≤ 4 个工作日", "5–10 %"."""
+    unit = f" {unit}" if unit else ""
+    if direction == RANGE:
+        return f"{_plain(value_min)}–{_plain(value_max)}{unit}"
+    return f"{'≥' if direction == AT_LEAST else '≤'} {_plain(value)}{unit}"
 
 
 def target_key(*, name, unit, direction, value=None, value_min=None, value_max=None) -> str:
@@ -615,6 +627,8 @@ def _unique(proposals: list[Proposal]) -> list[Proposal]:
 
 
 def _plain(value) -> str:
+    if value is None:
+        return ""
     try:
         text = format(Decimal(value).normalize(), "f")
     except InvalidOperation:
