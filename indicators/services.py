@@ -1,5 +1,6 @@
 """Writes on plans and indicators."""
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
@@ -105,8 +106,12 @@ class ImportReport:
         return data
 
 
-def annex_import(*, annex: Annex, dry_run: bool = False, user=None, draft: bool = False) -> ImportReport:
-    """Write a parsed annex as plan `annex.year`: all or nothing.
+def annex_import(
+    *, annex: Annex, dry_run: bool = False, user=None, draft: bool = False, now: dt.datetime | None = None
+) -> ImportReport:
+    """Write a parsed annex as plan `annex.year`: all or nothing. `now`
+    (default: the clock) stamps the history and the tasks it creates, for a
+    simulated past (the demo).
 
     A new plan is active (执行中: its tasks are created at once) unless
     `draft`, when it starts as a draft (草案) for the office to consult on
@@ -129,14 +134,14 @@ def annex_import(*, annex: Annex, dry_run: bool = False, user=None, draft: bool 
     if report.errors:
         return report
     with transaction.atomic():
-        _write(annex, report, user, draft=draft)
+        _write(annex, report, user, now, draft=draft)
         if dry_run:
             transaction.set_rollback(True)
     logger.info("annex import year=%s dry_run=%s: %s", annex.year, dry_run, report.summary_line())
     return report
 
 
-def _write(annex: Annex, report: ImportReport, user, *, draft: bool = False) -> None:
+def _write(annex: Annex, report: ImportReport, user, now: dt.datetime | None, *, draft: bool = False) -> None:
     units = _resolve_units(annex, report)
 
     defaults = {"title": annex.title or f"{annex.year}年度改革工作指标和时间安排"}
@@ -185,12 +190,14 @@ def _write(annex: Annex, report: ImportReport, user, *, draft: bool = False) -> 
         batch = [i for i in to_create if bool(parents[i.code]) == level]
         for indicator in batch:
             indicator.parent = by_code[parents[indicator.code]] if level else None
-        bulk_create_with_history(batch, Indicator, batch_size=500, default_user=user)
+        bulk_create_with_history(batch, Indicator, batch_size=500, default_user=user, default_date=now)
         by_code.update((i.code, i) for i in batch)
     for indicator in to_update:
         indicator.parent = by_code[parents[indicator.code]] if parents[indicator.code] else None
     fields = ["parent", "position", "category", "task_text", "deadline_label", "due_date", "ongoing"]
-    bulk_update_with_history(to_update, Indicator, fields, batch_size=500, default_user=user)
+    bulk_update_with_history(
+        to_update, Indicator, fields, batch_size=500, default_user=user, default_date=now
+    )
 
     if relink:
         IndicatorUnit.objects.filter(indicator__in=[i for i, _ in relink]).delete()
@@ -202,11 +209,11 @@ def _write(annex: Annex, report: ImportReport, user, *, draft: bool = False) -> 
             ):
                 for position, unit in enumerate(_units_for(names, units)):
                     links.append(IndicatorUnit(indicator=indicator, unit=unit, role=role, position=position))
-        bulk_create_with_history(links, IndicatorUnit, batch_size=1000, default_user=user)
+        bulk_create_with_history(links, IndicatorUnit, batch_size=1000, default_user=user, default_date=now)
 
     report.targets = targets_sync(plan=plan, user=user)
     _warn_about_targets_to_review(plan, report)
-    plan_changed.send(sender=Plan, plan=plan)
+    plan_changed.send(sender=Plan, plan=plan, now=now)
     report.snapshot = annex_snapshot(plan)
     _warn_about_empty_groups(plan, report)
 

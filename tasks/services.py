@@ -1,5 +1,6 @@
 """Writes on tasks. Every function here runs in a transaction."""
 
+import datetime as dt
 import logging
 from collections.abc import Sequence
 
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def task_sync_plan(*, plan: Plan) -> dict[str, int]:
+def task_sync_plan(*, plan: Plan, now: dt.datetime | None = None) -> dict[str, int]:
     """Create, update and deactivate the plan's tasks so that every lead and
     responsible unit (group members included) has exactly one active task.
 
@@ -32,9 +33,11 @@ def task_sync_plan(*, plan: Plan) -> dict[str, int]:
     reports, its task is only deactivated. Only an active plan (执行中) is
     synced: a draft, or a plan in consultation, has no tasks yet (they come
     when it is adopted); a closed plan's tasks are its record and stay as
-    they were (a group's new member joins no past year)."""
+    they were (a group's new member joins no past year). `now` (default: the
+    clock) stamps the rows and their history, for a simulated past (the demo)."""
     if not plan.is_active:
         return {"created": 0, "updated": 0}
+    now = now or timezone.now()
     expected = plan_expected_units(plan)
     existing = {(t.indicator_id, t.unit_id): t for t in Task.objects.for_plan(plan)}
 
@@ -42,7 +45,9 @@ def task_sync_plan(*, plan: Plan) -> dict[str, int]:
     for key, (role, due_date) in expected.items():
         task = existing.get(key)
         if task is None:
-            to_create.append(Task(indicator_id=key[0], unit_id=key[1], role=role, due_date=due_date))
+            to_create.append(
+                Task(indicator_id=key[0], unit_id=key[1], role=role, due_date=due_date, created_at=now)
+            )
         elif (task.role, task.due_date, task.is_active) != (role, due_date, True):
             task.role, task.due_date, task.is_active = role, due_date, True
             to_update.append(task)
@@ -51,21 +56,23 @@ def task_sync_plan(*, plan: Plan) -> dict[str, int]:
             task.is_active = False
             to_update.append(task)
 
-    bulk_create_with_history(to_create, Task, batch_size=1000)
-    bulk_update_with_history(to_update, Task, ["role", "due_date", "is_active"], batch_size=1000)
+    bulk_create_with_history(to_create, Task, batch_size=1000, default_date=now)
+    bulk_update_with_history(
+        to_update, Task, ["role", "due_date", "is_active"], batch_size=1000, default_date=now
+    )
     signals.send_on_commit(task_ids=[t.pk for t in to_update], why="synced")
     counts = {"created": len(to_create), "updated": len(to_update)}
     logger.info("tasks synced for plan %s: %s", plan.year, counts)
     return counts
 
 
-def task_sync_plans_using(*, unit_ids) -> None:
+def task_sync_plans_using(*, unit_ids, now: dt.datetime | None = None) -> None:
     """Resync every plan that names one of these units or groups."""
     plans = Plan.objects.filter(
         indicators__in=Indicator.objects.filter(indicator_units__unit_id__in=unit_ids)
     ).distinct()
     for plan in plans:
-        task_sync_plan(plan=plan)
+        task_sync_plan(plan=plan, now=now)
 
 
 def _stored(text) -> str:
@@ -91,7 +98,9 @@ class TaskConflict(Exception):
         self.task = task
 
 
-def _claim(*, task: Task, user, expected_version: int, status: str, reason: str) -> Task:
+def _claim(
+    *, task: Task, user, expected_version: int, status: str, reason: str, now: dt.datetime | None = None
+) -> Task:
     """Move the task to `status` if nobody changed it since `expected_version`.
 
     One conditional UPDATE decides between two people saving at once: only
@@ -99,7 +108,7 @@ def _claim(*, task: Task, user, expected_version: int, status: str, reason: str)
     TaskConflict and nothing it sent is written. The claimed row stays locked
     until the caller's transaction ends. `.update()` bypasses signals, so the
     history row (who, when, why) is written here."""
-    now = timezone.now()
+    now = now or timezone.now()
     claimed = Task.objects.filter(pk=task.pk, version=expected_version).update(
         status=status, version=F("version") + 1, updated_at=now
     )
@@ -124,8 +133,11 @@ def progress_report_create(
     problems: str = "",
     next_steps: str = "",
     files: Sequence[UploadedFile] = (),
+    now: dt.datetime | None = None,
 ) -> ProgressReport:
     """File a progress report on the task; its status becomes the task's.
+    `now` (default: the clock) is when it was filed (the demo's simulated
+    months pass it).
 
     Raises TaskConflict when the task changed since `expected_version`, and
     ValidationError for a closed task or a bad report or file."""
@@ -141,6 +153,7 @@ def progress_report_create(
     if status == Task.Status.COMPLETED and percent != 100:
         raise ValidationError(_("状态为已完成时，完成进度应为 100%。"), code="percent")
     checked = [(upload, evidence_check(upload)) for upload in files]
+    now = now or timezone.now()
 
     _claim(
         task=task,
@@ -148,6 +161,7 @@ def progress_report_create(
         expected_version=expected_version,
         status=status,
         reason=_stored(gettext_lazy("进展报送")),
+        now=now,
     )
     report = ProgressReport(
         task=task,
@@ -157,8 +171,9 @@ def progress_report_create(
         progress=progress,
         problems=problems,
         next_steps=next_steps,
+        created_at=now,
     )
-    report._history_user = user
+    report._history_user, report._history_date = user, now
     report.save()
 
     stored: list[Evidence] = []
@@ -170,6 +185,7 @@ def progress_report_create(
                 kind=check.kind,
                 size=check.size,
                 sha256=check.sha256,
+                created_at=now,
             )
             evidence.file.save(upload.name, upload, save=False)
             stored.append(evidence)
@@ -193,9 +209,18 @@ def progress_report_create(
 
 
 @transaction.atomic
-def task_review(*, task: Task, user, decision: str, reason: str = "", expected_version: int) -> Review:
+def task_review(
+    *,
+    task: Task,
+    user,
+    decision: str,
+    reason: str = "",
+    expected_version: int,
+    now: dt.datetime | None = None,
+) -> Review:
     """The reform office verifies (核实办结) or returns (退回) a task its unit
-    reported completed. Returning needs a reason, which the unit sees."""
+    reported completed. Returning needs a reason, which the unit sees. `now`
+    (default: the clock) is when it was decided."""
     if task.version != expected_version:
         raise TaskConflict(task)
     _require_running(task, _("%(year)s年度计划已结束，只能查看，不再审核。"))
@@ -209,9 +234,12 @@ def task_review(*, task: Task, user, decision: str, reason: str = "", expected_v
 
     status = Task.Status.VERIFIED if decision == Review.Decision.VERIFIED else Task.Status.RETURNED
     label = Review.Decision(decision).label
-    _claim(task=task, user=user, expected_version=expected_version, status=status, reason=_stored(label))
-    review = Review(task=task, reviewer=user, decision=decision, reason=reason)
-    review._history_user = user
+    now = now or timezone.now()
+    _claim(
+        task=task, user=user, expected_version=expected_version, status=status, reason=_stored(label), now=now
+    )
+    review = Review(task=task, reviewer=user, decision=decision, reason=reason, created_at=now)
+    review._history_user, review._history_date = user, now
     review.save()
     logger.info("task %s %s by %s", task.pk, decision, user.pk)
     signals.send_on_commit(task_ids=[task.pk], why="reviewed")

@@ -85,6 +85,16 @@ def test_it_takes_the_year_from_the_title_unless_given(units):
     assert not Plan.objects.filter(year=2019).exists()
 
 
+def test_it_titles_a_plan_imported_as_another_year_with_that_year(units):
+    assert import_bytes(workbooks.original_bytes(), year=2027).ok
+    assert import_bytes(workbooks.original_bytes()).ok
+
+    titles = dict(Plan.objects.values_list("year", "title"))
+    assert titles[2027].startswith("萧山区2027年度")
+    assert titles[2019].startswith("萧山区2019年度"), "its own year: the annex's own title"
+    assert "2019" not in titles[2027]
+
+
 def test_it_needs_a_year_when_the_workbook_has_no_title(units):
     report = import_bytes(workbooks.no_title_rows())
 
