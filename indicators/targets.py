@@ -155,6 +155,8 @@ _WORDS = sorted(AT_MOST_WORDS + AT_LEAST_WORDS + REDUCE_BY_WORDS, key=len, rever
 DIRECTION_BEFORE = re.compile("(" + "|".join(_WORDS) + r")(?:[ \u3000“\"]|每年|每月|每季度|每件|平均){0,4}\Z")
 # Right after the value and unit: these bind tighter than any word before.
 DIRECTION_AFTER = re.compile(r"[ \u3000]{0,2}(及以上|及以下|以上|以内|之内|以下|内)")
+# "30%左右": about that much; read with the direction the rest gives it.
+APPROXIMATELY = re.compile(r"[ \u3000]{0,2}(?:左右|上下)")
 # A duration with no direction word is a goal only when what follows says
 # so ("5个工作日办结"); "“24小时自助大厅”" or "60分钟领证" name a service.
 DURATION_VERBS = re.compile(r"(?:[（(][^）)]{0,20}[）)])?(办结|办理|完成|办完|出证|办毕)")
@@ -324,6 +326,9 @@ def _read(text: str, plain: str, token: _Token, previous: "Proposal | None") -> 
     if quoted and not _quote_is_a_goal(plain, start, cursor):
         return None
 
+    about = APPROXIMATELY.match(plain, cursor)
+    if about:
+        cursor = about.end()
     after = DIRECTION_AFTER.match(plain, cursor)
     if after:
         cursor = after.end()
@@ -486,7 +491,9 @@ def _trim(head: str) -> str:
                 name, changed = name[: -len(word)], True
         stripped = name.rstrip(' \u3000“"、')
         changed, name = changed or stripped != name, stripped
-    return name.lstrip("对由并且的 \u3000")
+    # "2019年所有…", "将不动产…": a year or a 把/将 in front is not the metric.
+    name = re.sub(r"^(?:[0-9]{4}年(?:底|内)?前?)", "", name)
+    return name.lstrip("对由并且的将把 \u3000")
 
 
 def _name(head, *, counted, tail, kind, unit, verb, reduce_by, word) -> str:
@@ -589,6 +596,8 @@ def _implied(text: str, plain: str, explicit: list[Proposal]) -> list[Proposal]:
 
     for match in _find_all(plain, "全覆盖"):
         begin, _ = clause_around(match, stop_at_list=False)
+        if _inside(plain[begin:match], "“", "”"):
+            continue  # "“全覆盖、全监管”的…模式": a slogan, not a coverage
         head = _trim(plain[begin:match])
         if head:
             add(begin, match + 3, head + "覆盖率")
@@ -601,7 +610,7 @@ def _implied(text: str, plain: str, explicit: list[Proposal]) -> list[Proposal]:
             add(match, finish, re.sub(r"均可|均能|都可|均|都", "", body) + "比例")
     for match in IMPLIED_ALL.finditer(plain, 0, min(len(plain), 100_000)):
         begin, finish = clause_around(match.start(), stop_at_list=True)
-        head = plain[begin : match.start()].strip()
+        head = _trim(plain[begin : match.start()])
         if head and not head.startswith("所有"):
             add(begin, finish, head + plain[match.start() + 2 : finish] + "比例")
     return found
