@@ -1,4 +1,4 @@
-"""One test per rule of indicators/targets.py, and hostile texts."""
+"""One test per rule of indicators/targets (the reader), and hostile texts."""
 
 import time
 from decimal import Decimal
