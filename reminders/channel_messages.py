@@ -16,7 +16,7 @@ from tasks.templatetags.portal import cn_date
 from . import dingtalk
 from .digests import DIGEST_ORDER
 from .models import Reminder
-from .workdays import WorkdayCalendar
+from .workdays import WorkdayCalendar, local_date
 
 Reason = Reminder.Reason
 TASK_TEXT_CHARS = 40
@@ -99,14 +99,17 @@ def report_sms_day(report_day: int, month_start: dt.date, calendar: WorkdayCalen
     return day
 
 
-def sms_wanted(reminder: Reminder, today: dt.date, calendar: WorkdayCalendar) -> bool:
+def sms_wanted(reminder: Reminder, calendar: WorkdayCalendar) -> bool:
     """SMS is for what needs it: escalations (to the reform office) and a
-    month's report-missing notice on its day (`report_sms_day`)."""
+    month's report-missing notice issued on its day (`report_sms_day`; a
+    task added later in the month gets the portal, the e-mail and the robot,
+    not an SMS)."""
     if reminder.reason == Reason.ESCALATION:
         return True
     if reminder.reason == Reason.REPORT_MISSING:
+        issued = local_date(reminder.remind_after)
         plan = reminder.task.indicator.plan
-        return today == report_sms_day(plan.report_day, today.replace(day=1), calendar)
+        return issued == report_sms_day(plan.report_day, issued.replace(day=1), calendar)
     return False
 
 

@@ -94,11 +94,11 @@ def _record(channel: str, unit_id: int | None, *, now: dt.datetime) -> int:
     )
     if not new:
         return 0
-    today, calendar = local_date(now), WorkdayCalendar.load() if channel == Channel.SMS else None
+    calendar = WorkdayCalendar.load() if channel == Channel.SMS else None
     rows = []
     for reminder in new:
         row = Delivery(reminder=reminder, channel=channel, created_at=timezone.now())
-        if channel == Channel.SMS and not channel_messages.sms_wanted(reminder, today, calendar):
+        if channel == Channel.SMS and not channel_messages.sms_wanted(reminder, calendar):
             row.status, row.last_error = Status.SKIPPED, "短信只发逾期督办和报送日的未报送提醒"
         rows.append(row)
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
