@@ -100,17 +100,17 @@ def report_sms_day(report_day: int, month_start: dt.date, calendar: WorkdayCalen
 
 
 def sms_wanted(reminder: Reminder, calendar: WorkdayCalendar) -> bool:
-    """SMS is for what needs it: escalations (to the reform office) and a
-    month's report-missing notice issued on its day (`report_sms_day`; a
-    task added later in the month gets the portal, the e-mail and the robot,
-    not an SMS)."""
-    if reminder.reason == Reason.ESCALATION:
-        return True
+    """SMS is for what needs it (REMINDER_SMS_REASONS): by default
+    escalations (to the reform office) and a month's report-missing notice
+    issued on its day (`report_sms_day`; a task added later in the month
+    gets the portal, the e-mail and the robot, not an SMS)."""
+    if reminder.reason not in settings.REMINDER_SMS_REASONS:
+        return False
     if reminder.reason == Reason.REPORT_MISSING:
         issued = local_date(reminder.remind_after)
         plan = reminder.task.indicator.plan
         return issued == report_sms_day(plan.report_day, issued.replace(day=1), calendar)
-    return False
+    return True
 
 
 def sms_params(reminders: list[Reminder], *, unit_name: str | None) -> dict:
@@ -119,7 +119,10 @@ def sms_params(reminders: list[Reminder], *, unit_name: str | None) -> dict:
     with translation.override(settings.LANGUAGE_CODE):
         who = str(_("跑改办")) if unit_name is None else unit_name
         kinds = {r.reason for r in reminders}
-        kind = _("逾期超过15天") if kinds == {Reason.ESCALATION} else _("本月尚未报送进展")
-        if len(kinds) > 1:
-            kind = _("待处理")
+        kind = {
+            Reason.ESCALATION: _("逾期超过15天"),
+            Reason.REPORT_MISSING: _("本月尚未报送进展"),
+            Reason.OVERDUE: _("已逾期"),
+            Reason.DUE_SOON: _("即将到期"),
+        }.get(kinds.pop() if len(kinds) == 1 else "", _("待处理"))
         return {"unit": who[:SMS_PARAM_CHARS], "count": str(len(reminders)), "kind": str(kind)}

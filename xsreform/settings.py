@@ -275,6 +275,11 @@ DINGTALK_RATE_LIMIT_WAIT_SECONDS = env_int("DINGTALK_RATE_LIMIT_WAIT_SECONDS", 6
 # A channel only takes notices issued this recently (a robot configured today
 # does not post last month's notices).
 REMINDER_CHANNEL_MAX_AGE_HOURS = env_int("REMINDER_CHANNEL_MAX_AGE_HOURS", 72)
+# What SMS carries (reasons of notices; report_missing only on the report day).
+REMINDER_SMS_REASONS = env_list("REMINDER_SMS_REASONS", ["escalation", "report_missing"])
+_unknown = set(REMINDER_SMS_REASONS) - {"due_soon", "overdue", "report_missing", "escalation", "manual"}
+if _unknown:
+    raise ImproperlyConfigured(f"REMINDER_SMS_REASONS: unknown reason(s) {', '.join(sorted(_unknown))}")
 # SMS (Alibaba Cloud's dysmsapi by default; another gateway: SMS_GATEWAY, a dotted path).
 SMS_GATEWAY = env_str("SMS_GATEWAY", "reminders.sms.AliyunSmsGateway")
 SMS_ACCESS_KEY_ID = env_str("SMS_ACCESS_KEY_ID", "") or ""

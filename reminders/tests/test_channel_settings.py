@@ -140,6 +140,13 @@ def test_it_does_not_start_in_production_without_the_channel_key(tmp_path):
     assert from_file.returncode == 0, from_file.stderr
     sms = run_manage("check", SMS_ACCESS_KEY_ID="LTAI5t", CHANNEL_SECRET_KEY_FILE=str(key_file), **production)
     assert "SMS_ACCESS_KEY_SECRET, SMS_SIGN_NAME, SMS_TEMPLATE_CODE required too" in sms.stderr
+    reasons = run_manage(
+        "check",
+        REMINDER_SMS_REASONS="escalation,everything",
+        CHANNEL_SECRET_KEY_FILE=str(key_file),
+        **production,
+    )
+    assert "REMINDER_SMS_REASONS: unknown reason(s) everything" in reasons.stderr
 
 
 def test_it_never_writes_a_secret_to_the_log(units, robot, caplog):

@@ -180,3 +180,16 @@ def test_it_retries_later_when_the_gateway_cannot_be_reached(units, sms_gateway,
     row = Delivery.objects.get()
     assert (result.outcome.status, row.status, row.attempts) == ("failed", "failed", 1)
     assert row.retry_after is not None
+
+
+def test_it_texts_overdue_notices_too_when_told_to(units, sms_gateway, settings):
+    settings.REMINDER_SMS_REASONS = ["escalation", "report_missing", "overdue"]
+    unit = Unit.objects.get(name="区数管局")
+    configure_channels(unit, sms=True, mobiles="13800000001")
+    make_task(due=D(2019, 7, 31))
+    sweep.find_overdue(now=at(2019, 8, 1, 0, 10))
+
+    result = deliver_sms(unit.pk, at(2019, 8, 1, 0, 10))
+
+    assert (result.count, result.outcome.status) == (1, "sent")
+    assert sms_gateway.messages[0]["TemplateParam"]["kind"] == "已逾期"
