@@ -27,6 +27,15 @@ def _link(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def _order(reminder: Reminder) -> tuple:
+    """The most pressing first, as in the e-mail digest (a reason the digest
+    does not order, or a notice about no task, last)."""
+    rank = DIGEST_ORDER.index(reminder.reason) if reminder.reason in DIGEST_ORDER else len(DIGEST_ORDER)
+    if reminder.task_id is None:
+        return (rank, dt.date.max, 0, reminder.pk)
+    return (rank, reminder.task.due_date, reminder.task.indicator.position, reminder.pk)
+
+
 def _when(reminder: Reminder, today: dt.date) -> str:
     due = reminder.task.due_date
     if reminder.reason == Reason.REPORT_MISSING:
@@ -37,13 +46,15 @@ def _when(reminder: Reminder, today: dt.date) -> str:
 
 
 def _line(reminder: Reminder, today: dt.date, *, office: bool) -> str:
+    label = reminder.get_reason_display()
+    if reminder.task_id is None:
+        return f"- **{label}**"
     task, indicator = reminder.task, reminder.task.indicator
     text = indicator.task_text.replace("\n", " ").replace("[", "【").replace("]", "】")
     if len(text) > TASK_TEXT_CHARS:
         text = text[:TASK_TEXT_CHARS] + "…"
     who = f"{task.unit.name} · " if office else ""
     url = _link(reverse("tasks:detail", args=[task.pk]))
-    label = reminder.get_reason_display()
     return f"- **{label}** {who}[{indicator.plan.year} · {indicator.code} {text}]({url})：{_when(reminder, today)}"
 
 
@@ -54,18 +65,14 @@ def dingtalk_message(
     reform office's escalations), the most pressing first; and how many
     items the size limit left out (counted, with the link)."""
     office = unit_name is None
-    ordered = sorted(
-        reminders,
-        key=lambda r: (DIGEST_ORDER.index(r.reason), r.task.due_date, r.task.indicator.position, r.pk),
-    )
+    ordered = sorted(reminders, key=_order)
     with translation.override(settings.LANGUAGE_CODE):
         who = _("跑改办") if office else unit_name
         title = _("【改革任务提醒】%(who)s") % {"who": who}
         totals = Counter(r.reason for r in reminders)
         summary = "，".join(
             _("%(label)s %(count)d 项") % {"label": Reason(reason).label, "count": totals[reason]}
-            for reason in DIGEST_ORDER
-            if totals[reason]
+            for reason in dict.fromkeys(r.reason for r in ordered)
         )
         header = f"#### {title}\n\n" + _("截至%(date)s：%(summary)s") % {
             "date": cn_date(today),

@@ -105,11 +105,13 @@ def markdown_payload(*, title: str, text: str, mobiles: list[str]) -> dict:
 def cut(header: str, lines: list[str], footer, *, limit: int = MAX_MARKDOWN_BYTES) -> tuple[str, int]:
     """`header`, as many `lines` as fit in `limit` bytes with `footer(left)`
     (the "还有 N 项" line, or the link alone), and how many were left out."""
+    used = [len(header.encode())]
+    for line in lines:
+        used.append(used[-1] + 1 + len(line.encode()))  # each line after a newline
     for keep in range(len(lines), -1, -1):
         left = len(lines) - keep
-        text = "\n".join([header, *lines[:keep], footer(left)])
-        if len(text.encode()) <= limit:
-            return text, left
+        if used[keep] + 1 + len(footer(left).encode()) <= limit:
+            return "\n".join([header, *lines[:keep], footer(left)]), left
     raise ValueError("the header alone is longer than the limit")
 
 

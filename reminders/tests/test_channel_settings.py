@@ -161,3 +161,13 @@ def test_it_never_writes_a_secret_to_the_log(units, robot, caplog):
     assert result.outcome.status == "config_error"
     assert SECRET not in caplog.text and TOKEN not in caplog.text and "the-wrong-secret" not in caplog.text
     assert "310000" in caplog.text
+
+
+def test_it_cuts_to_the_byte_and_says_how_many_were_left_out():
+    lines = ["a" * 10] * 5
+
+    text, left = dingtalk.cut("H", lines, lambda n: f"more {n}", limit=30)
+
+    assert (text, left) == ("H\naaaaaaaaaa\naaaaaaaaaa\nmore 3", 3)
+    assert len(text.encode()) == 30
+    assert dingtalk.cut("H", lines, lambda n: f"more {n}", limit=1000) == ("\n".join(["H", *lines, "more 0"]), 0)
