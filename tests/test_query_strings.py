@@ -26,6 +26,9 @@ PAGES = {
     "tasks:evidence": [],
     "reminders:notices": ["page"],
     "reminders:notice_log": [*NoticeLogFilterForm.base_fields, "page"],
+    "reminders:channels": [],
+    "reminders:channel_office": [],
+    "reminders:channel_edit": [],
     "dashboards:overview": [*OverviewFilterForm.base_fields],
     "dashboards:report": [*OverviewFilterForm.base_fields],
 }
