@@ -78,3 +78,9 @@ def get_task_for_user(user, pk, *, write: bool = False) -> Task:
     if write and not (can_report(user, task) or can_review(user, task)):
         raise PermissionDenied(_("您的账号只能查看，不能修改。"))
     return task
+
+
+def get_evidence_for_user(user, evidence) -> Task:
+    """The task of an evidence file, if the user may read the file; 404
+    otherwise (the same answer as for a file that does not exist)."""
+    return get_task_for_user(user, evidence.report.task_id)

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy, ngettext
 
-from .models import REPORT_STATUSES, Review
+from .models import REPORT_STATUSES, Review, Task
 from .selectors import Show
 from .uploads import ALLOWED_EXTENSIONS, evidence_check
 
@@ -132,6 +132,15 @@ class ProgressReportForm(VersionedForm):
             "limit": filesizeformat(settings.EVIDENCE_MAX_UPLOAD_BYTES),
             "count": settings.EVIDENCE_MAX_FILES,
         }
+
+    def clean(self):
+        """已完成 means 100 %: the page's script sets the percent when the
+        status is chosen, and a browser without script gets the same here."""
+        data = super().clean()
+        if data.get("status") == Task.Status.COMPLETED:
+            data["percent"] = 100
+            self.errors.pop("percent", None)
+        return data
 
     def clean_files(self):
         files = self.cleaned_data["files"]

@@ -221,6 +221,11 @@ class Evidence(models.Model):
         Kind.PNG: "image/png",
     }
 
+    # Shown in the browser (inline) to those who may read them; every other
+    # kind is always a download. HTML and SVG, which could run script, are
+    # not accepted at all (tasks.uploads), and would not be in this list.
+    PREVIEWABLE = frozenset({Kind.PDF, Kind.JPG, Kind.PNG})
+
     report = models.ForeignKey(
         ProgressReport, verbose_name=_("进展报送"), on_delete=models.PROTECT, related_name="evidence"
     )
@@ -242,6 +247,10 @@ class Evidence(models.Model):
     @property
     def content_type(self) -> str:
         return self.CONTENT_TYPES[self.kind]
+
+    @property
+    def can_preview(self) -> bool:
+        return self.kind in self.PREVIEWABLE
 
     @property
     def download_name(self) -> str:

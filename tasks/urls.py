@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/report/", views.report_create, name="report"),
     path("<int:pk>/review/", views.task_review, name="review"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
+    path("evidence/<int:pk>/preview/", views.evidence_preview, name="evidence_preview"),
 ]

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -40,6 +40,19 @@ class LogoutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         # Added after the session is flushed: the message travels in the messages cookie.
         messages.info(request, _("您已安全退出。"))
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """修改密码: anyone signed in changes their own password in the portal's
+    layout (the admin keeps its own page). The session stays signed in."""
+
+    template_name = "tasks/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("密码已修改，下次登录请使用新密码。"))
         return response
 
 
@@ -249,15 +262,41 @@ def task_review(request, pk):
     )
 
 
-@login_required
-def evidence_download(request, pk):
-    """An evidence file, to those who may read its task; 404 to everyone else."""
+# A file is a document of its own, never a page of the portal: sandboxed (no
+# script, no same origin, no forms, no plugins), nothing loaded from
+# elsewhere, never framed, and its type never guessed from the content.
+EVIDENCE_CSP = (
+    "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+)
+
+
+def _evidence_response(request, pk, *, preview: bool):
+    """An evidence file, to those who may read its task; 404 to everyone
+    else. Inline only for the kinds a browser shows without running
+    anything (PDF, JPG, PNG) and only when asked; a download otherwise."""
     evidence = get_object_or_404(Evidence.objects.select_related("report"), pk=pk)
-    access.get_task_for_user(request.user, evidence.report.task_id)
+    access.get_evidence_for_user(request.user, evidence)
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError:
         raise Http404(_("文件不存在。")) from None
-    return FileResponse(
-        handle, as_attachment=True, filename=evidence.download_name, content_type=evidence.content_type
+    response = FileResponse(
+        handle,
+        as_attachment=not (preview and evidence.can_preview),
+        filename=evidence.download_name,
+        content_type=evidence.content_type,
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = EVIDENCE_CSP
+    return response
+
+
+@login_required
+def evidence_download(request, pk):
+    return _evidence_response(request, pk, preview=False)
+
+
+@login_required
+def evidence_preview(request, pk):
+    """预览: PDF and images open in the browser; anything else downloads."""
+    return _evidence_response(request, pk, preview=True)

@@ -24,6 +24,11 @@ PAGES = {
     "tasks:overview": [*TaskListFilterForm.base_fields, "page"],
     "tasks:detail": [],
     "tasks:evidence": [],
+    "tasks:evidence_preview": [],
+    "password_change": [],
+    "departments:contacts": [],
+    "departments:contact_create": [],
+    "departments:contact_edit": [],
     "reminders:notices": ["page"],
     "reminders:notice_log": [*NoticeLogFilterForm.base_fields, "page"],
     "dashboards:overview": [*OverviewFilterForm.base_fields],
@@ -37,6 +42,7 @@ POST_ONLY = {
     "tasks:review",
     "reminders:remind",
     "reminders:notice_resend",
+    "departments:contact_remove",
 }
 
 HOSTILE = {

@@ -110,6 +110,13 @@ CASES = [
         {ANONYMOUS: LOGIN, STAFF: 200, OTHER_STAFF: 404, OFFICE: 200, LEADER: 200},
     ),
     (
+        "evidence preview",
+        "get",
+        lambda w: reverse("tasks:evidence_preview", args=[w["evidence"].pk]),
+        None,
+        {ANONYMOUS: LOGIN, STAFF: 200, OTHER_STAFF: 404, OFFICE: 200, LEADER: 200},
+    ),
+    (
         "missing evidence file",
         "get",
         lambda w: reverse("tasks:evidence", args=[10**9]),
@@ -157,6 +164,61 @@ def test_it_serves_evidence_as_an_attachment_with_the_type_its_content_proved(cl
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content) == files.PDF
+
+
+def _file_of(task, user, name, content):
+    filed = report(task, user, files=[files.upload(name, content)])
+    return filed.evidence.get()
+
+
+def _sandboxed(response) -> bool:
+    policy = [part.strip() for part in response["Content-Security-Policy"].split(";")]
+    return "sandbox" in policy and "default-src 'none'" in policy
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "content_type"),
+    [
+        ("方案.pdf", files.PDF, "application/pdf"),
+        ("截图.png", files.PNG, "image/png"),
+        ("照片.jpg", files.JPEG, "image/jpeg"),
+    ],
+)
+def test_it_previews_pdf_and_images_inline_in_a_sandbox(client, world, name, content, content_type):
+    staff = world["users"][STAFF]
+    evidence = _file_of(world["task"], staff, name, content)
+    client.force_login(staff)
+    response = client.get(reverse("tasks:evidence_preview", args=[evidence.pk]))
+    assert response["Content-Type"] == content_type
+    assert response["Content-Disposition"].startswith("inline;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert _sandboxed(response)
+    assert b"".join(response.streaming_content) == content
+
+
+def test_it_downloads_every_other_kind_even_when_a_preview_is_asked(client, world):
+    staff = world["users"][STAFF]
+    evidence = _file_of(world["task"], staff, "表.xlsx", files.XLSX)
+    client.force_login(staff)
+    response = client.get(reverse("tasks:evidence_preview", args=[evidence.pk]))
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert _sandboxed(response)
+
+
+def test_it_offers_a_preview_link_only_for_pdf_and_images(client, world):
+    staff = world["users"][STAFF]
+    sheet = _file_of(world["task"], staff, "表.xlsx", files.XLSX)
+    client.force_login(staff)
+    page = client.get(reverse("tasks:detail", args=[world["task"].pk])).content.decode()
+    assert reverse("tasks:evidence_preview", args=[world["evidence"].pk]) in page
+    assert reverse("tasks:evidence_preview", args=[sheet.pk]) not in page
+
+
+def test_it_sandboxes_a_download_too(client, world):
+    client.force_login(world["users"][STAFF])
+    response = client.get(reverse("tasks:evidence", args=[world["evidence"].pk]))
+    assert _sandboxed(response)
 
 
 def test_it_never_serves_evidence_from_a_media_url(client, world, settings):
