@@ -89,6 +89,25 @@ class VersionedForm(forms.Form):
         self.data = data
 
 
+class EvidenceIdsField(forms.TypedMultipleChoiceField):
+    """Ids of partners' evidence files a lead's report references. The page
+    offers the files of each partner's latest report; whether an id may be
+    referenced is the service's rule (progress_report_create), which also
+    holds for a file a partner replaced while the page was open."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            coerce=int,
+            required=False,
+            widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+            **kwargs,
+        )
+
+    def valid_value(self, value):
+        value = str(value)
+        return value.isascii() and value.isdigit() and len(value) < 19
+
+
 class ProgressReportForm(VersionedForm):
     status = forms.ChoiceField(
         label=gettext_lazy("状态"),
@@ -116,6 +135,10 @@ class ProgressReportForm(VersionedForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    referenced_evidence = EvidenceIdsField(
+        label=gettext_lazy("引用配合单位的佐证材料"),
+        help_text=gettext_lazy("勾选的文件随本报送列出，仍保存在配合单位的报送中。"),
+    )
     files = MultipleFileField(
         label=gettext_lazy("佐证材料"),
         required=False,
@@ -132,6 +155,12 @@ class ProgressReportForm(VersionedForm):
             "limit": filesizeformat(settings.EVIDENCE_MAX_UPLOAD_BYTES),
             "count": settings.EVIDENCE_MAX_FILES,
         }
+
+    def offer_partner_evidence(self, pairs) -> None:
+        """The lead's form lists its partners' files: (task, evidence) pairs."""
+        self.fields["referenced_evidence"].choices = [
+            (file.pk, f"{task.unit.name} · {file.original_name}") for task, file in pairs
+        ]
 
     def clean(self):
         """已完成 means 100 %: the page's script sets the percent when the

@@ -173,6 +173,11 @@ class ProgressReport(models.Model):
     progress = models.TextField(_("进展情况"))
     problems = models.TextField(_("存在问题"), blank=True)
     next_steps = models.TextField(_("下步计划"), blank=True)
+    # The lead unit's consolidated report attaches its partners' evidence by
+    # reference (牵头汇总): the files stay with the reports they came with.
+    referenced_evidence = models.ManyToManyField(
+        "Evidence", verbose_name=_("引用的佐证材料"), blank=True, related_name="referenced_by"
+    )
 
     history = HistoricalRecords()
 

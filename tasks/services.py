@@ -124,6 +124,24 @@ def _claim(*, task: Task, user, expected_version: int, status: str, reason: str)
     return task
 
 
+def _partner_evidence(*, task: Task, ids: Sequence[int]) -> list[Evidence]:
+    """The evidence a lead's report may reference: files of the other units'
+    reports on the task's indicator. Anything else refuses the report."""
+    ids = set(ids)
+    if not ids:
+        return []
+    if task.role != Task.Role.LEAD:
+        raise ValidationError(_("只有牵头单位的报送可以引用配合单位的佐证材料。"), code="referenced_evidence")
+    found = list(
+        Evidence.objects.filter(pk__in=ids, report__task__indicator_id=task.indicator_id).exclude(
+            report__task=task
+        )
+    )
+    if len(found) != len(ids):
+        raise ValidationError(_("引用的佐证材料不属于本指标的配合单位。"), code="referenced_evidence")
+    return found
+
+
 @transaction.atomic
 def progress_report_create(
     *,
@@ -136,8 +154,11 @@ def progress_report_create(
     problems: str = "",
     next_steps: str = "",
     files: Sequence[UploadedFile] = (),
+    referenced_evidence: Sequence[int] = (),
 ) -> ProgressReport:
     """File a progress report on the task; its status becomes the task's.
+    A lead unit's report may reference its partners' evidence files on the
+    same indicator (牵头汇总), which stay where they were uploaded.
 
     Raises TaskConflict when the task changed since `expected_version`, and
     ValidationError for a closed task or a bad report or file."""
@@ -152,6 +173,7 @@ def progress_report_create(
     if status == Task.Status.COMPLETED and percent != 100:
         raise ValidationError(_("状态为已完成时，完成进度应为 100%。"), code="percent")
     checked = [(upload, evidence_check(upload)) for upload in files]
+    referenced = _partner_evidence(task=task, ids=referenced_evidence)
 
     _claim(
         task=task,
@@ -171,6 +193,7 @@ def progress_report_create(
     )
     report._history_user = user
     report.save()
+    report.referenced_evidence.set(referenced)
 
     stored: list[Evidence] = []
     try:
@@ -191,13 +214,14 @@ def progress_report_create(
             evidence.file.delete(save=False)
         raise
     logger.info(
-        "progress report %s on task %s by %s: %s %s%%, %d file(s)",
+        "progress report %s on task %s by %s: %s %s%%, %d file(s), %d referenced",
         report.pk,
         task.pk,
         user.pk,
         status,
         percent,
         len(stored),
+        len(referenced),
     )
     signals.send_on_commit(task_ids=[task.pk], why="reported")
     return report

@@ -113,14 +113,27 @@ def overview(request):
 
 def _render_task(request, task, *, report_form=None, review_form=None, status=200):
     user = request.user
+    today = timezone.localdate()
     can_report = access.can_report(user, task) and not task.is_closed
     can_review = access.can_review(user, task) and task.awaits_review
     timeline = selectors.task_timeline(task)
+    peers = list(selectors.task_peers(task))
+    # 牵头汇总: the lead unit reads its partners' parts; the office and
+    # leaders see every unit's part, this task's included.
+    leads = access.leads(user, task)
+    consolidation = None
+    if leads or access.reads_all(user):
+        own_report = next((e.item for e in timeline if e.kind == "report"), None)
+        consolidation = selectors.task_consolidation(
+            task, peers, on=today, with_own=not leads, own_report=own_report
+        )
     context = {
         "task": task,
         "indicator": task.indicator,
-        "today": timezone.localdate(),
-        "peers": selectors.task_peers(task),
+        "today": today,
+        "peers": peers,
+        "consolidation": consolidation,
+        "leads": leads,
         "timeline": timeline,
         "last_return": next(
             (e.item for e in timeline if e.kind == "review" and e.item.decision == Review.Decision.RETURNED),
@@ -133,6 +146,8 @@ def _render_task(request, task, *, report_form=None, review_form=None, status=20
     }
     if report_form is None and can_report:
         report_form = ProgressReportForm(initial=_report_initial(task))
+    if report_form is not None and leads and consolidation:
+        report_form.offer_partner_evidence(consolidation.evidence)
     if review_form is None and can_review:
         review_form = ReviewForm(initial={"version": task.version})
     context.update(report_form=report_form, review_form=review_form)
@@ -216,6 +231,7 @@ def report_create(request, pk):
             problems=data["problems"],
             next_steps=data["next_steps"],
             files=data["files"],
+            referenced_evidence=data["referenced_evidence"],
         )
         return _("进展已报送。")
 

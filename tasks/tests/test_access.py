@@ -7,25 +7,65 @@ from django.urls import resolve, reverse
 from tasks.models import Task
 
 from . import files
-from .helpers import report
+from .helpers import report, task_of
 
+# Indicator 8 is led by 区数管局 (STAFF) with every 区级部门 as partner:
+# 区办事服务中心 (OTHER_STAFF) and another department (CO_PARTNER) among them;
+# a town (UNRELATED) has no part in it.
 ANONYMOUS, STAFF, OTHER_STAFF, OFFICE, LEADER = "anonymous", "staff", "other_staff", "office", "leader"
-VISITORS = [ANONYMOUS, STAFF, OTHER_STAFF, OFFICE, LEADER]
+CO_PARTNER, UNRELATED = "co_partner", "unrelated"
+VISITORS = [ANONYMOUS, STAFF, OTHER_STAFF, CO_PARTNER, UNRELATED, OFFICE, LEADER]
 LOGIN = "login"  # expected: 302 to the login page
 
 
 @pytest.fixture
 def world(task_8, staff, other_staff, office, leader):
-    """区数管局's task 8, reported completed with a PDF, waiting for review."""
+    """区数管局's task 8, reported completed with a PDF, waiting for review;
+    the partner 区办事服务中心's task 8, reported with a PDF of its own."""
+    from django.contrib.auth import get_user_model
+
+    from departments.models import Membership, Unit
+
     filed = report(
         task_8, staff, status=Task.Status.COMPLETED, percent=100, files=[files.upload("方案.pdf", files.PDF)]
     )
     task_8.refresh_from_db()
+    partner_task = task_of("区办事服务中心", "8")
+    assert partner_task.role == Task.Role.RESPONSIBLE
+    partner_filed = report(partner_task, other_staff, files=[files.upload("配合.pdf", files.PDF)])
+    partner_task.refresh_from_db()
+    on_8 = Task.objects.filter(indicator=task_8.indicator).values("unit")
+    co_partner_unit = (
+        Unit.objects.filter(pk__in=on_8).exclude(name__in=["区数管局", "区办事服务中心"]).first()
+    )
+    unrelated_unit = Unit.objects.units().exclude(pk__in=on_8).filter(tasks__isnull=False).first()
+    users = {STAFF: staff, OTHER_STAFF: other_staff, OFFICE: office, LEADER: leader}
+    for visitor, unit in [(CO_PARTNER, co_partner_unit), (UNRELATED, unrelated_unit)]:
+        users[visitor] = get_user_model().objects.create_user(username=visitor)
+        Membership.objects.create(user=users[visitor], unit=unit)
     return {
         "task": task_8,
         "evidence": filed.evidence.get(),
-        "users": {STAFF: staff, OTHER_STAFF: other_staff, OFFICE: office, LEADER: leader},
+        "partner_task": partner_task,
+        "partner_evidence": partner_filed.evidence.get(),
+        "users": users,
     }
+
+
+# Reads of the lead's task: its own unit, the office and leaders. Partners,
+# like unrelated units, get 404: the lead reads its partners, not the reverse.
+LEAD_READS = {
+    ANONYMOUS: LOGIN,
+    STAFF: 200,
+    OTHER_STAFF: 404,
+    CO_PARTNER: 404,
+    UNRELATED: 404,
+    OFFICE: 200,
+    LEADER: 200,
+}
+# Reads of a partner's task: its own unit, the lead unit (牵头汇总), the
+# office and leaders; not the other partners, not unrelated units.
+PARTNER_READS = {**LEAD_READS, STAFF: 200, OTHER_STAFF: 200}
 
 
 def _report_form(task):
@@ -36,9 +76,17 @@ def _review_form(task):
     return {"version": task.version, "decision": "returned", "reason": "请补充材料"}
 
 
-# (name, method, url builder, form builder, expected per visitor). An int is
-# the status code; "login" a redirect to the login page; a URL name a
-# redirect there.
+def everyone(outcome) -> dict:
+    return dict.fromkeys(VISITORS, outcome)
+
+
+def unit_staff(outcome) -> dict:
+    return {**dict.fromkeys([STAFF, OTHER_STAFF, CO_PARTNER, UNRELATED], outcome)}
+
+
+# (name, method, url builder, form builder, expected per visitor[, the task
+# the request is about]). An int is the status code; "login" a redirect to
+# the login page; a URL name a redirect there.
 CASES = [
     (
         "home",
@@ -47,8 +95,7 @@ CASES = [
         None,
         {
             ANONYMOUS: LOGIN,
-            STAFF: "tasks:mine",
-            OTHER_STAFF: "tasks:mine",
+            **unit_staff("tasks:mine"),
             OFFICE: "dashboards:overview",
             LEADER: "dashboards:overview",
         },
@@ -58,72 +105,102 @@ CASES = [
         "get",
         lambda w: reverse("tasks:mine"),
         None,
-        {ANONYMOUS: LOGIN, STAFF: 200, OTHER_STAFF: 200, OFFICE: 200, LEADER: 200},
+        {**everyone(200), ANONYMOUS: LOGIN},
     ),
     (
         "overview",
         "get",
         lambda w: reverse("tasks:overview"),
         None,
-        {ANONYMOUS: LOGIN, STAFF: 403, OTHER_STAFF: 403, OFFICE: 200, LEADER: 200},
+        {ANONYMOUS: LOGIN, **unit_staff(403), OFFICE: 200, LEADER: 200},
     ),
-    (
-        "task page",
-        "get",
-        lambda w: reverse("tasks:detail", args=[w["task"].pk]),
-        None,
-        {ANONYMOUS: LOGIN, STAFF: 200, OTHER_STAFF: 404, OFFICE: 200, LEADER: 200},
-    ),
+    ("task page", "get", lambda w: reverse("tasks:detail", args=[w["task"].pk]), None, LEAD_READS),
     (
         "missing task",
         "get",
         lambda w: reverse("tasks:detail", args=[10**9]),
         None,
-        {ANONYMOUS: LOGIN, STAFF: 404, OTHER_STAFF: 404, OFFICE: 404, LEADER: 404},
+        {**everyone(404), ANONYMOUS: LOGIN},
     ),
     (
         "report",
         "post",
         lambda w: reverse("tasks:report", args=[w["task"].pk]),
         _report_form,
-        {ANONYMOUS: LOGIN, STAFF: "tasks:detail", OTHER_STAFF: 404, OFFICE: 403, LEADER: 403},
+        {**LEAD_READS, STAFF: "tasks:detail", OFFICE: 403, LEADER: 403},
     ),
     (
         "report by GET",
         "get",
         lambda w: reverse("tasks:report", args=[w["task"].pk]),
         None,
-        {ANONYMOUS: 405, STAFF: 405, OTHER_STAFF: 405, OFFICE: 405, LEADER: 405},
+        everyone(405),
     ),
     (
         "review",
         "post",
         lambda w: reverse("tasks:review", args=[w["task"].pk]),
         _review_form,
-        {ANONYMOUS: LOGIN, STAFF: 403, OTHER_STAFF: 404, OFFICE: "tasks:detail", LEADER: 403},
+        {**LEAD_READS, STAFF: 403, OFFICE: "tasks:detail", LEADER: 403},
     ),
-    (
-        "evidence file",
-        "get",
-        lambda w: reverse("tasks:evidence", args=[w["evidence"].pk]),
-        None,
-        {ANONYMOUS: LOGIN, STAFF: 200, OTHER_STAFF: 404, OFFICE: 200, LEADER: 200},
-    ),
+    ("evidence file", "get", lambda w: reverse("tasks:evidence", args=[w["evidence"].pk]), None, LEAD_READS),
     (
         "evidence preview",
         "get",
         lambda w: reverse("tasks:evidence_preview", args=[w["evidence"].pk]),
         None,
-        {ANONYMOUS: LOGIN, STAFF: 200, OTHER_STAFF: 404, OFFICE: 200, LEADER: 200},
+        LEAD_READS,
     ),
     (
         "missing evidence file",
         "get",
         lambda w: reverse("tasks:evidence", args=[10**9]),
         None,
-        {ANONYMOUS: LOGIN, STAFF: 404, OTHER_STAFF: 404, OFFICE: 404, LEADER: 404},
+        {**everyone(404), ANONYMOUS: LOGIN},
+    ),
+    # 牵头汇总: the lead unit (STAFF) reads its partner's task and files.
+    (
+        "partner's task page",
+        "get",
+        lambda w: reverse("tasks:detail", args=[w["partner_task"].pk]),
+        None,
+        PARTNER_READS,
+        "partner_task",
+    ),
+    (
+        "partner's evidence file",
+        "get",
+        lambda w: reverse("tasks:evidence", args=[w["partner_evidence"].pk]),
+        None,
+        PARTNER_READS,
+        "partner_task",
+    ),
+    (
+        "partner's evidence preview",
+        "get",
+        lambda w: reverse("tasks:evidence_preview", args=[w["partner_evidence"].pk]),
+        None,
+        PARTNER_READS,
+        "partner_task",
+    ),
+    (
+        "report on a partner's task",
+        "post",
+        lambda w: reverse("tasks:report", args=[w["partner_task"].pk]),
+        _report_form,
+        {**PARTNER_READS, STAFF: 403, OTHER_STAFF: "tasks:detail", OFFICE: 403, LEADER: 403},
+        "partner_task",
+    ),
+    (
+        "review of a partner's task",
+        "post",
+        lambda w: reverse("tasks:review", args=[w["partner_task"].pk]),
+        _review_form,
+        {**PARTNER_READS, STAFF: 403, OTHER_STAFF: 403, OFFICE: 200, LEADER: 403},
+        "partner_task",
     ),
 ]
+CASES = [case if len(case) == 6 else (*case, "task") for case in CASES]
 
 
 def _outcome(response) -> int | str:
@@ -136,21 +213,26 @@ def _outcome(response) -> int | str:
     return resolve(location.split("?")[0]).view_name
 
 
-@pytest.mark.parametrize(("name", "method", "url", "form", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_it_gives_each_visitor_exactly_what_it_should(client, world, name, method, url, form, expected):
+@pytest.mark.parametrize(
+    ("name", "method", "url", "form", "expected", "about"), CASES, ids=[c[0] for c in CASES]
+)
+def test_it_gives_each_visitor_exactly_what_it_should(
+    client, world, name, method, url, form, expected, about
+):
     """Each visitor's request runs in a savepoint that is rolled back, so all
-    five meet the same task in the same state."""
+    of them meet the same task in the same state."""
     target = url(world)
+    task = world[about]
     got, wrote = {}, {}
     for visitor in VISITORS:
         with transaction.atomic():
             client.logout()
             if visitor != ANONYMOUS:
                 client.force_login(world["users"][visitor])
-            before = Task.objects.get(pk=world["task"].pk).version
-            response = getattr(client, method)(target, form(world["task"]) if form else None)
+            before = Task.objects.get(pk=task.pk).version
+            response = getattr(client, method)(target, form(task) if form else None)
             got[visitor] = _outcome(response)
-            wrote[visitor] = Task.objects.get(pk=world["task"].pk).version != before
+            wrote[visitor] = Task.objects.get(pk=task.pk).version != before
             transaction.set_rollback(True)
     assert got == expected
     # Only a successful POST changes anything.
