@@ -13,4 +13,5 @@ urlpatterns = [
     path("notices/all/", views.notice_log, name="notice_log"),
     path("notices/<int:pk>/resend/", views.notice_resend, name="notice_resend"),
     path("<int:pk>/remind/", views.task_remind, name="remind"),
+    path("remind/", views.remind_bulk, name="remind_bulk"),
 ]

@@ -8,6 +8,7 @@ from itertools import pairwise
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
+from departments.models import Unit
 from indicators.models import Indicator, Plan
 
 from .models import Evidence, ProgressReport, Review, Task, TaskQuerySet, site_timezone
@@ -47,6 +48,11 @@ def _conditions(on: dt.date) -> dict[str, Q]:
 def plans_with_tasks(tasks: QuerySet) -> list[Plan]:
     """The plans in which these tasks lie, newest first."""
     return list(Plan.objects.filter(pk__in=tasks.values("indicator__plan")).order_by("-year"))
+
+
+def units_of(tasks: QuerySet) -> list[Unit]:
+    """The units these tasks belong to, by name (全部任务's unit filter)."""
+    return list(Unit.objects.filter(pk__in=tasks.values("unit")).order_by("name"))
 
 
 def current_plan(plans: list[Plan], *, year: str | None, on: dt.date) -> Plan | None:

@@ -250,3 +250,48 @@ def task_review(*, task: Task, user, decision: str, reason: str = "", expected_v
     logger.info("task %s %s by %s", task.pk, decision, user.pk)
     signals.send_on_commit(task_ids=[task.pk], why="reviewed")
     return review
+
+
+class BulkReviewError(Exception):
+    """A bulk review wrote nothing: `failures` says, task by task, why."""
+
+    def __init__(self, failures: list[str]):
+        super().__init__("; ".join(failures))
+        self.failures = failures
+
+
+@transaction.atomic
+def task_review_bulk(*, selections: Sequence[tuple[Task | None, int, int]], user) -> list[Review]:
+    """核实所选: verify several completed tasks at once, each through
+    task_review (its own review, history row and stale-save check).
+
+    All or nothing: every task is tried, each in its own savepoint, so that
+    the answer names every one that cannot be verified (changed since the
+    page was shown, not reported completed, not found); if any cannot, the
+    whole transaction is rolled back and nothing is verified. `selections`
+    are (task or None when not found, expected version, id as selected)."""
+    reviews, failures = [], []
+    for task, expected_version, pk in selections:
+        if task is None:
+            failures.append(_("任务 %(pk)s 没有找到") % {"pk": pk})
+            continue
+        name = f"{task.indicator.code} {task.unit.name}"
+        try:
+            with transaction.atomic():
+                reviews.append(
+                    task_review(
+                        task=task,
+                        user=user,
+                        decision=Review.Decision.VERIFIED,
+                        expected_version=expected_version,
+                    )
+                )
+        except TaskConflict:
+            failures.append(_("%(task)s 在页面打开后已有变更") % {"task": name})
+        except ValidationError as error:
+            failures.append(f"{name}：{' '.join(error.messages).rstrip('。')}")
+    if failures:
+        transaction.set_rollback(True)
+        raise BulkReviewError(failures)
+    logger.info("bulk review by %s: %d task(s) verified", user.pk, len(reviews))
+    return reviews

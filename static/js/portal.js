@@ -21,6 +21,18 @@
     }
   });
 
+  // A header tick box with data-select-all="<name>" ticks every box of that
+  // name on the page (全部任务's rows).
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches("input[data-select-all]")) {
+      var name = target.getAttribute("data-select-all");
+      document.querySelectorAll('input[type="checkbox"][name="' + name + '"]').forEach(function (box) {
+        box.checked = target.checked;
+      });
+    }
+  });
+
   // 引用: a button with data-quote-target="<textarea id>" appends the text
   // of the element named by data-quote-source to that textarea.
   document.addEventListener("click", function (event) {

@@ -114,6 +114,27 @@ CASES = [
         None,
         {ANONYMOUS: LOGIN, **unit_staff(403), OFFICE: 200, LEADER: 200},
     ),
+    (
+        "all tasks as Excel",
+        "get",
+        lambda w: reverse("tasks:overview_export"),
+        None,
+        {ANONYMOUS: LOGIN, **unit_staff(403), OFFICE: 200, LEADER: 200},
+    ),
+    (
+        "bulk review",
+        "post",
+        lambda w: reverse("tasks:review_bulk"),
+        lambda task: {"task": [f"{task.pk}:{task.version}"], "next": reverse("tasks:overview")},
+        {ANONYMOUS: LOGIN, **unit_staff(403), OFFICE: "tasks:overview", LEADER: 403},
+    ),
+    (
+        "bulk reminder",
+        "post",
+        lambda w: reverse("reminders:remind_bulk"),
+        lambda task: {"task": [str(task.pk)], "next": reverse("tasks:overview")},
+        {ANONYMOUS: LOGIN, **unit_staff(403), OFFICE: "tasks:overview", LEADER: 403},
+    ),
     ("task page", "get", lambda w: reverse("tasks:detail", args=[w["task"].pk]), None, LEAD_READS),
     (
         "missing task",
@@ -235,8 +256,9 @@ def test_it_gives_each_visitor_exactly_what_it_should(
             wrote[visitor] = Task.objects.get(pk=task.pk).version != before
             transaction.set_rollback(True)
     assert got == expected
-    # Only a successful POST changes anything.
-    assert wrote == {v: method == "post" and expected[v] == "tasks:detail" for v in VISITORS}
+    # Only a successful POST changes the task (a bulk reminder writes a notice, not the task).
+    writes = "tasks:overview" if name == "bulk review" else "tasks:detail"
+    assert wrote == {v: method == "post" and expected[v] == writes for v in VISITORS}
 
 
 def test_it_serves_evidence_as_an_attachment_with_the_type_its_content_proved(client, world):
