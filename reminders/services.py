@@ -4,6 +4,7 @@ Each queues its delivery after commit; the sweep is reminders.sweep."""
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -59,17 +60,10 @@ def notices_resend(*, reminder: Reminder, user, now: dt.datetime) -> int:
     return len(rows)
 
 
-@transaction.atomic
-def reminder_create_manual(
-    *, task: Task, user, note: str = "", now: dt.datetime | None = None
-) -> tuple[Reminder, bool]:
-    """The reform office chases the task's unit (催办): one notice, recorded
-    like the sweep's and sent at once in the unit's digest. At most one a day
-    per task, so a double click sends one; returns (notice, created)."""
-    now = now or timezone.now()
+def _manual_notice(*, task: Task, user, note: str, now: dt.datetime) -> tuple[Reminder, bool]:
     # Among live notices: a voided one (the task was verified, then returned)
     # neither blocks a new one nor makes get() find two.
-    reminder, created = Reminder.objects.live().get_or_create(
+    return Reminder.objects.live().get_or_create(
         task=task,
         reason=Reason.MANUAL,
         period=local_date(now).isoformat(),
@@ -82,10 +76,63 @@ def reminder_create_manual(
             "note": note.strip()[:500],
         },
     )
+
+
+@transaction.atomic
+def reminder_create_manual(
+    *, task: Task, user, note: str = "", now: dt.datetime | None = None
+) -> tuple[Reminder, bool]:
+    """The reform office chases the task's unit (催办): one notice, recorded
+    like the sweep's and sent at once in the unit's digest. At most one a day
+    per task, so a double click sends one; returns (notice, created)."""
+    now = now or timezone.now()
+    reminder, created = _manual_notice(task=task, user=user, note=note, now=now)
     if created:
         logger.info("manual reminder on task %s by %s", task.pk, user.pk)
         transaction.on_commit(lambda: jobs.reminders_deliver_unit.delay(task.unit_id))
     return reminder, created
+
+
+@dataclass
+class BulkReminders:
+    created: list[Reminder]
+    already: list[Task]  # chased today already
+    skipped: list[Task]  # verified or withdrawn: nothing to chase
+
+    @property
+    def unit_ids(self) -> list[int]:
+        return sorted({reminder.unit_id for reminder in self.created})
+
+
+@transaction.atomic
+def reminders_create_manual_bulk(
+    *, tasks: list[Task], user, note: str = "", now: dt.datetime | None = None
+) -> BulkReminders:
+    """催办所选: the office chases several tasks at once. Each gets its manual
+    notice (one a day per task, as from its page); each unit gets one
+    digest, queued once after commit, listing all of its tasks chased."""
+    now = now or timezone.now()
+    outcome = BulkReminders(created=[], already=[], skipped=[])
+    for task in tasks:
+        if task.is_closed or not task.is_active:
+            outcome.skipped.append(task)
+            continue
+        reminder, created = _manual_notice(task=task, user=user, note=note, now=now)
+        if created:
+            outcome.created.append(reminder)
+        else:
+            outcome.already.append(task)
+    for unit_id in outcome.unit_ids:
+        transaction.on_commit(lambda unit_id=unit_id: jobs.reminders_deliver_unit.delay(unit_id))
+    logger.info(
+        "bulk manual reminders by %s: %d notice(s) to %d unit(s), %d already chased today, %d skipped",
+        user.pk,
+        len(outcome.created),
+        len(outcome.unit_ids),
+        len(outcome.already),
+        len(outcome.skipped),
+    )
+    return outcome
 
 
 @transaction.atomic

@@ -16,4 +16,5 @@ urlpatterns = [
     path("notices/channels/", views.channel_list, name="channels"),
     path("notices/channels/office/", views.channel_edit, name="channel_office"),
     path("notices/channels/<int:unit_id>/", views.channel_edit, name="channel_edit"),
+    path("remind/", views.remind_bulk, name="remind_bulk"),
 ]

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from departments.models import Unit
 from indicators.models import Plan
 from tasks import access
+from tasks.forms import BulkSelectionForm
 
 from . import dingtalk, selectors, services, vault
 from .forms import ChannelSettingsForm, NoticeLogFilterForm
@@ -188,3 +189,43 @@ def _send_test(request, config) -> None:
             messages.success(request, _("测试消息已发到钉钉群。"))
         else:
             messages.error(request, _("机器人拒绝了测试消息：%(why)s") % {"why": answer.explain()})
+
+
+@require_POST
+@login_required
+def remind_bulk(request):
+    """催办所选: the reform office chases the tasks ticked on a list (全部任务,
+    the overview's overdue list): one digest per unit."""
+    if not access.is_reform_office(request.user):
+        raise PermissionDenied(_("只有跑改办可以催办。"))
+    form = BulkSelectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请先勾选要催办的任务。"))
+        return redirect(form.back(request))
+    tasks = list(
+        access.visible_tasks(request.user)
+        .select_related("indicator", "unit")
+        .filter(pk__in=form.cleaned_data["task"])
+    )
+    outcome = services.reminders_create_manual_bulk(
+        tasks=tasks, user=request.user, note=request.POST.get("note", "")
+    )
+    if outcome.created:
+        messages.success(
+            request,
+            _("已向 %(units)d 个单位发出催办，共 %(tasks)d 项任务。")
+            % {"units": len(outcome.unit_ids), "tasks": len(outcome.created)},
+        )
+    if outcome.already:
+        messages.info(
+            request,
+            _("今天已催办过、不再重复发送：%(tasks)s。")
+            % {"tasks": "、".join(f"{t.indicator.code} {t.unit.name}" for t in outcome.already)},
+        )
+    if outcome.skipped:
+        messages.info(
+            request,
+            _("已办结或已停用、无需催办：%(tasks)s。")
+            % {"tasks": "、".join(f"{t.indicator.code} {t.unit.name}" for t in outcome.skipped)},
+        )
+    return redirect(form.back(request))

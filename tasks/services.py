@@ -121,6 +121,24 @@ def _claim(
     return task
 
 
+def _partner_evidence(*, task: Task, ids: Sequence[int]) -> list[Evidence]:
+    """The evidence a lead's report may reference: files of the other units'
+    reports on the task's indicator. Anything else refuses the report."""
+    ids = set(ids)
+    if not ids:
+        return []
+    if task.role != Task.Role.LEAD:
+        raise ValidationError(_("只有牵头单位的报送可以引用配合单位的佐证材料。"), code="referenced_evidence")
+    found = list(
+        Evidence.objects.filter(pk__in=ids, report__task__indicator_id=task.indicator_id).exclude(
+            report__task=task
+        )
+    )
+    if len(found) != len(ids):
+        raise ValidationError(_("引用的佐证材料不属于本指标的配合单位。"), code="referenced_evidence")
+    return found
+
+
 @transaction.atomic
 def progress_report_create(
     *,
@@ -133,11 +151,14 @@ def progress_report_create(
     problems: str = "",
     next_steps: str = "",
     files: Sequence[UploadedFile] = (),
+    referenced_evidence: Sequence[int] = (),
     now: dt.datetime | None = None,
 ) -> ProgressReport:
     """File a progress report on the task; its status becomes the task's.
-    `now` (default: the clock) is when it was filed (the demo's simulated
-    months pass it).
+    A lead unit's report may reference its partners' evidence files on the
+    same indicator (牵头汇总), which stay where they were uploaded. `now`
+    (default: the clock) is when it was filed (the demo's simulated months
+    pass it).
 
     Raises TaskConflict when the task changed since `expected_version`, and
     ValidationError for a closed task or a bad report or file."""
@@ -154,6 +175,7 @@ def progress_report_create(
         raise ValidationError(_("状态为已完成时，完成进度应为 100%。"), code="percent")
     checked = [(upload, evidence_check(upload)) for upload in files]
     now = now or timezone.now()
+    referenced = _partner_evidence(task=task, ids=referenced_evidence)
 
     _claim(
         task=task,
@@ -175,6 +197,7 @@ def progress_report_create(
     )
     report._history_user, report._history_date = user, now
     report.save()
+    report.referenced_evidence.set(referenced)
 
     stored: list[Evidence] = []
     try:
@@ -196,13 +219,14 @@ def progress_report_create(
             evidence.file.delete(save=False)
         raise
     logger.info(
-        "progress report %s on task %s by %s: %s %s%%, %d file(s)",
+        "progress report %s on task %s by %s: %s %s%%, %d file(s), %d referenced",
         report.pk,
         task.pk,
         user.pk,
         status,
         percent,
         len(stored),
+        len(referenced),
     )
     signals.send_on_commit(task_ids=[task.pk], why="reported")
     return report
@@ -244,3 +268,48 @@ def task_review(
     logger.info("task %s %s by %s", task.pk, decision, user.pk)
     signals.send_on_commit(task_ids=[task.pk], why="reviewed")
     return review
+
+
+class BulkReviewError(Exception):
+    """A bulk review wrote nothing: `failures` says, task by task, why."""
+
+    def __init__(self, failures: list[str]):
+        super().__init__("; ".join(failures))
+        self.failures = failures
+
+
+@transaction.atomic
+def task_review_bulk(*, selections: Sequence[tuple[Task | None, int, int]], user) -> list[Review]:
+    """核实所选: verify several completed tasks at once, each through
+    task_review (its own review, history row and stale-save check).
+
+    All or nothing: every task is tried, each in its own savepoint, so that
+    the answer names every one that cannot be verified (changed since the
+    page was shown, not reported completed, not found); if any cannot, the
+    whole transaction is rolled back and nothing is verified. `selections`
+    are (task or None when not found, expected version, id as selected)."""
+    reviews, failures = [], []
+    for task, expected_version, pk in selections:
+        if task is None:
+            failures.append(_("任务 %(pk)s 没有找到") % {"pk": pk})
+            continue
+        name = f"{task.indicator.code} {task.unit.name}"
+        try:
+            with transaction.atomic():
+                reviews.append(
+                    task_review(
+                        task=task,
+                        user=user,
+                        decision=Review.Decision.VERIFIED,
+                        expected_version=expected_version,
+                    )
+                )
+        except TaskConflict:
+            failures.append(_("%(task)s 在页面打开后已有变更") % {"task": name})
+        except ValidationError as error:
+            failures.append(f"{name}：{' '.join(error.messages).rstrip('。')}")
+    if failures:
+        transaction.set_rollback(True)
+        raise BulkReviewError(failures)
+    logger.info("bulk review by %s: %d task(s) verified", user.pk, len(reviews))
+    return reviews

@@ -14,16 +14,22 @@ from pytest_django.asserts import assertContains
 
 from dashboards.forms import OverviewFilterForm
 from reminders.forms import NoticeLogFilterForm
-from tasks.forms import TaskListFilterForm
+from tasks.forms import AllTasksFilterForm, TaskListFilterForm
 from tasks.tests.plans import build_small_plan
 
 PAGES = {
     "home": [],
     "login": ["next"],
     "tasks:mine": [*TaskListFilterForm.base_fields],
-    "tasks:overview": [*TaskListFilterForm.base_fields, "page"],
+    "tasks:overview": [*AllTasksFilterForm.base_fields, "page"],
+    "tasks:overview_export": [*AllTasksFilterForm.base_fields],
     "tasks:detail": [],
     "tasks:evidence": [],
+    "tasks:evidence_preview": [],
+    "password_change": [],
+    "departments:contacts": [],
+    "departments:contact_create": [],
+    "departments:contact_edit": [],
     "reminders:notices": ["page"],
     "reminders:notice_log": [*NoticeLogFilterForm.base_fields, "page"],
     "reminders:channels": [],
@@ -38,8 +44,11 @@ POST_ONLY = {
     "set_language",
     "tasks:report",
     "tasks:review",
+    "tasks:review_bulk",
+    "reminders:remind_bulk",
     "reminders:remind",
     "reminders:notice_resend",
+    "departments:contact_remove",
 }
 
 HOSTILE = {

@@ -115,3 +115,13 @@ def page_query(context, number) -> str:
     query = context["request"].GET.copy()
     query["page"] = number
     return "?" + query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def tab_query(context, show) -> str:
+    """The current address's query string on another tab, from its first
+    page, keeping every other filter."""
+    query = context["request"].GET.copy()
+    query["show"] = show
+    query.pop("page", None)
+    return "?" + query.urlencode()
