@@ -22,7 +22,7 @@ def unit_notices(*, unit_ids: list[int], now: dt.datetime) -> QuerySet:
         Reminder.objects.issued(now=now)
         .to_units()
         .filter(unit_id__in=unit_ids)
-        .select_related("task__indicator", "unit", "sent_by")
+        .select_related("task__indicator", "unit", "sent_by", "plan")
         .order_by("-remind_after", "-pk")
     )
 
@@ -100,7 +100,9 @@ def notice_log(*, now: dt.datetime, reason: str = "", status: str = "", search: 
             | Q(task__indicator__code=search)
             | Q(recipients__icontains=search)
         )
-    rows = rows.select_related("task__indicator__plan", "unit", "sent_by").order_by("-remind_after", "-pk")
+    rows = rows.select_related("task__indicator__plan", "unit", "sent_by", "plan").order_by(
+        "-remind_after", "-pk"
+    )
     return NoticeLog(rows=rows, reason=reason, status=status, search=search)
 
 

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from indicators.selectors import consultations_open_for_units
+
 from . import access, selectors, services, signals
 from .forms import ProgressReportForm, ReviewForm, TaskListFilterForm
 from .models import REPORT_STATUSES, Evidence, Review, Task
@@ -85,6 +87,7 @@ def my_tasks(request):
     )
     context["several_units"] = len(unit_ids) > 1
     context["returned"] = selectors.returned_tasks(context["listing"].all_tasks)
+    context["consultations"] = consultations_open_for_units(unit_ids)
     return render(request, "tasks/my_tasks.html", context)
 
 

@@ -28,6 +28,13 @@ PAGES = {
     "reminders:notice_log": [*NoticeLogFilterForm.base_fields, "page"],
     "dashboards:overview": [*OverviewFilterForm.base_fields],
     "dashboards:report": [*OverviewFilterForm.base_fields],
+    # The plan's pages take the year in the path; the feedback table's
+    # filter (FeedbackFilterForm) is tested with hostile values in
+    # indicators/tests/test_consultation.py.
+    "plans:list": [],
+    "plans:detail": [],
+    "plans:consultation": [],  # ?unit= is compared with the ids of the user's units, never parsed
+    "plans:feedback": [],
 }
 # Pages that take POSTs only, so no query string is read.
 POST_ONLY = {
@@ -37,6 +44,10 @@ POST_ONLY = {
     "tasks:review",
     "reminders:remind",
     "reminders:notice_resend",
+    "plans:adopt",
+    "plans:consultation_open",
+    "plans:answer",
+    "plans:decide",
 }
 
 HOSTILE = {

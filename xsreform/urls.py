@@ -25,5 +25,6 @@ urlpatterns = [
     path("tasks/", include("tasks.urls")),
     path("tasks/", include("reminders.urls")),
     path("tasks/dashboard/", include("dashboards.urls")),
+    path("plans/", include("indicators.urls")),
     path("", task_views.home, name="home"),
 ]
