@@ -37,6 +37,13 @@ PAGES = {
     "reminders:channel_edit": [],
     "dashboards:overview": [*OverviewFilterForm.base_fields],
     "dashboards:report": [*OverviewFilterForm.base_fields],
+    # The plan's pages take the year in the path; the feedback table's
+    # filter (FeedbackFilterForm) is tested with hostile values in
+    # indicators/tests/test_consultation.py.
+    "plans:list": [],
+    "plans:detail": [],
+    "plans:consultation": [],  # ?unit= is compared with the ids of the user's units, never parsed
+    "plans:feedback": [],
 }
 # Pages that take POSTs only, so no query string is read.
 POST_ONLY = {
@@ -46,6 +53,10 @@ POST_ONLY = {
     "tasks:review",
     "tasks:review_bulk",
     "reminders:remind_bulk",
+    "plans:adopt",
+    "plans:consultation_open",
+    "plans:answer",
+    "plans:decide",
     "reminders:remind",
     "reminders:notice_resend",
     "departments:contact_remove",
