@@ -117,12 +117,15 @@ def _body(request, *, plan: Plan | None, today: dt.date, version: tuple | None) 
 
 
 def _cache_key(request, *, plan: Plan, today: dt.date, version: tuple) -> str:
-    """The page's content depends on the query string, the day, the language
-    and the plan's data, which dashboard_version fingerprints; a change to
+    """The page's content depends on the query string, the day, the language,
+    whether the reader is the reform office, and the plan's data, which dashboard_version fingerprints; a change to
     any of them is a new key, so nothing is ever served stale (the timeout
     only bounds what an edit outside the portal, e.g. raw SQL, could leave)."""
     query = sorted((key, value) for key, values in request.GET.lists() for value in values)
-    raw = repr((plan.pk, today.isoformat(), get_language(), version, query))
+    # The office's page has tick boxes on the overdue list (催办所选), the leaders' not.
+    user = getattr(request, "user", None)
+    role = user is not None and access.is_reform_office(user)
+    raw = repr((plan.pk, plan.status, today.isoformat(), get_language(), version, query, role))
     return "xsreform:dashboard:" + hashlib.sha256(raw.encode()).hexdigest()
 
 

@@ -139,6 +139,10 @@ class Membership(models.Model):
         related_name="memberships",
         limit_choices_to={"kind": Unit.Kind.UNIT},
     )
+    # The phone belongs to the role, not the person: the number a unit gives
+    # for its 联络员 (an office line, often), as an SMS or robot @-mention
+    # would use it. The e-mail stays on the account, where delivery reads it.
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
 
     history = HistoricalRecords()
 

@@ -1,12 +1,13 @@
 """Writing spreadsheets that people print and that can never run a formula.
 
-Every cell is written as text. A value that a spreadsheet program would take
+Every cell is written as text, except numbers in a sheet that asks for them. A value that a spreadsheet program would take
 for a formula (starting with = + - @ or a tab) also gets Excel's quote prefix,
 so it stays text when someone edits the cell; the stored text itself is not
 changed, so an exported annex imports back unchanged."""
 
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -22,6 +23,9 @@ class Sheet:
     rows: list[list]
     widths: list[int] | None = None  # in characters, per column
     caption: str = ""  # a title row above the header
+    # Integers and decimals as numbers (so they sum and sort); everything
+    # else, and every value when False, as text.
+    numbers: bool = False
 
 
 def _as_text(value) -> str:
@@ -46,6 +50,10 @@ def write_workbook(sheets: list[Sheet]) -> bytes:
         for number, row in enumerate([spec.headers, *spec.rows], start=header_row):
             for col, value in enumerate(row, start=1):
                 cell = sheet.cell(row=number, column=col)
+                if spec.numbers and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+                    cell.value = value
+                    cell.alignment = wrap
+                    continue
                 text = _as_text(value)
                 cell.value = text
                 cell.data_type = "s"  # never "f", whatever the text starts with

@@ -4,16 +4,19 @@ Each queues its delivery after commit; the sweep is reminders.sweep."""
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from departments.models import Unit
 from tasks.models import Task
 
-from . import delivery, jobs
-from .models import Reminder
+from . import channels, delivery, dingtalk, jobs
+from .models import ChannelSettings, Delivery, Reminder
 from .selectors import Status
 from .workdays import local_date
 
@@ -57,17 +60,10 @@ def notices_resend(*, reminder: Reminder, user, now: dt.datetime) -> int:
     return len(rows)
 
 
-@transaction.atomic
-def reminder_create_manual(
-    *, task: Task, user, note: str = "", now: dt.datetime | None = None
-) -> tuple[Reminder, bool]:
-    """The reform office chases the task's unit (催办): one notice, recorded
-    like the sweep's and sent at once in the unit's digest. At most one a day
-    per task, so a double click sends one; returns (notice, created)."""
-    now = now or timezone.now()
+def _manual_notice(*, task: Task, user, note: str, now: dt.datetime) -> tuple[Reminder, bool]:
     # Among live notices: a voided one (the task was verified, then returned)
     # neither blocks a new one nor makes get() find two.
-    reminder, created = Reminder.objects.live().get_or_create(
+    return Reminder.objects.live().get_or_create(
         task=task,
         reason=Reason.MANUAL,
         period=local_date(now).isoformat(),
@@ -80,10 +76,63 @@ def reminder_create_manual(
             "note": note.strip()[:500],
         },
     )
+
+
+@transaction.atomic
+def reminder_create_manual(
+    *, task: Task, user, note: str = "", now: dt.datetime | None = None
+) -> tuple[Reminder, bool]:
+    """The reform office chases the task's unit (催办): one notice, recorded
+    like the sweep's and sent at once in the unit's digest. At most one a day
+    per task, so a double click sends one; returns (notice, created)."""
+    now = now or timezone.now()
+    reminder, created = _manual_notice(task=task, user=user, note=note, now=now)
     if created:
         logger.info("manual reminder on task %s by %s", task.pk, user.pk)
         transaction.on_commit(lambda: jobs.reminders_deliver_unit.delay(task.unit_id))
     return reminder, created
+
+
+@dataclass
+class BulkReminders:
+    created: list[Reminder]
+    already: list[Task]  # chased today already
+    skipped: list[Task]  # verified or withdrawn: nothing to chase
+
+    @property
+    def unit_ids(self) -> list[int]:
+        return sorted({reminder.unit_id for reminder in self.created})
+
+
+@transaction.atomic
+def reminders_create_manual_bulk(
+    *, tasks: list[Task], user, note: str = "", now: dt.datetime | None = None
+) -> BulkReminders:
+    """催办所选: the office chases several tasks at once. Each gets its manual
+    notice (one a day per task, as from its page); each unit gets one
+    digest, queued once after commit, listing all of its tasks chased."""
+    now = now or timezone.now()
+    outcome = BulkReminders(created=[], already=[], skipped=[])
+    for task in tasks:
+        if task.is_closed or not task.is_active:
+            outcome.skipped.append(task)
+            continue
+        reminder, created = _manual_notice(task=task, user=user, note=note, now=now)
+        if created:
+            outcome.created.append(reminder)
+        else:
+            outcome.already.append(task)
+    for unit_id in outcome.unit_ids:
+        transaction.on_commit(lambda unit_id=unit_id: jobs.reminders_deliver_unit.delay(unit_id))
+    logger.info(
+        "bulk manual reminders by %s: %d notice(s) to %d unit(s), %d already chased today, %d skipped",
+        user.pk,
+        len(outcome.created),
+        len(outcome.unit_ids),
+        len(outcome.already),
+        len(outcome.skipped),
+    )
+    return outcome
 
 
 @transaction.atomic
@@ -109,3 +158,54 @@ def notices_void_stale(*, task_ids: list[int], now: dt.datetime | None = None) -
             "reminders: %d notice(s) of tasks %s cancelled as no longer applying", len(stale), task_ids
         )
     return len(stale)
+
+
+@transaction.atomic
+def channel_settings_update(*, unit: Unit | None, data: dict, user) -> ChannelSettings:
+    """The office saves a unit's (None: its own) channels. A blank webhook or
+    secret keeps the stored one. What a refused configuration held back is
+    tried again with the new settings (after commit)."""
+    config, _created = ChannelSettings.objects.select_for_update().get_or_create(
+        unit=unit, office=unit is None
+    )
+    config.dingtalk_enabled = data["dingtalk_enabled"]
+    config.sms_enabled = data["sms_enabled"]
+    config.mobiles = data["mobiles"]
+    if data.get("webhook"):
+        config.set_webhook(data["webhook"])
+    if data.get("secret"):
+        config.set_secret(data["secret"])
+    config.updated_at, config.updated_by = timezone.now(), user
+    config.save()
+    unit_id = unit.pk if unit else None
+    held = 0
+    for channel in channels.enabled_channels(unit_id):
+        held += (
+            channels._rows(channel, unit_id)
+            .filter(status=Delivery.Status.CONFIG_ERROR)
+            .update(status=Delivery.Status.PENDING, retry_after=None, last_error="", attempts=0)
+        )
+        transaction.on_commit(lambda c=channel: jobs.reminders_deliver_channel.delay(c, unit_id))
+    logger.info(
+        "channel settings of %s changed by user %s; %d delivery(ies) held by a configuration error queued again",
+        config,
+        user.pk,
+        held,
+    )
+    return config
+
+
+def channel_send_test(*, config: ChannelSettings) -> dingtalk.Answer:
+    """发送测试消息: a short message to the robot, not recorded as a delivery.
+    Raises dingtalk.NotSent / NoAnswer."""
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("【测试消息】改革任务提醒")
+        text = _("#### 【测试消息】改革任务提醒\n\n%(who)s的钉钉群机器人已接通，以后的提醒会发到本群。") % {
+            "who": str(config)
+        }
+    payload = dingtalk.markdown_payload(title=title, text=text, mobiles=config.mobile_list)
+    answer = dingtalk.post(
+        dingtalk.signed_url(config.webhook, config.secret), payload, timeout=settings.DINGTALK_TIMEOUT
+    )
+    logger.info("test message to the robot of %s: errcode %s", config, answer.errcode)
+    return answer

@@ -39,6 +39,8 @@ from django.utils import timezone
 from indicators.models import Plan
 from tasks.models import ProgressReport, Task
 
+from . import channels
+from .channels import ChannelResult
 from .delivery import REFUSED, DeliveryFailed, Digest, deliver_office, deliver_unit
 from .lock import sweep_lock
 from .models import Reminder, SweepRun
@@ -61,9 +63,15 @@ OPEN_STATUSES = [Task.Status.NOT_STARTED, Task.Status.IN_PROGRESS, Task.Status.R
 # recorded again.
 
 
+def _running_tasks() -> QuerySet:
+    """Tasks of active plans (执行中) only: a closed year (or a draft) records
+    no notice."""
+    return Task.objects.filter(is_active=True, indicator__plan__status=Plan.Status.ACTIVE)
+
+
 def _open_tasks() -> QuerySet:
     # Matches the partial index task_open_due.
-    return Task.objects.filter(is_active=True).exclude(status=Task.Status.VERIFIED)
+    return _running_tasks().exclude(status=Task.Status.VERIFIED)
 
 
 def _noticed_for_due_date(reason: str) -> Exists:
@@ -187,8 +195,8 @@ def find_report_missing(*, now: dt.datetime, calendar: WorkdayCalendar | None = 
     )
     noticed = Reminder.objects.live().filter(task=OuterRef("pk"), reason=Reason.REPORT_MISSING, period=period)
     tasks = (
-        Task.objects.filter(
-            is_active=True,
+        _running_tasks()
+        .filter(
             status__in=OPEN_STATUSES,
             indicator__plan__year__lte=today.year,
             indicator__plan__report_day__lte=today.day,
@@ -268,6 +276,7 @@ class SweepResult:
     digests: list[Digest] = field(default_factory=list)
     failures: list[DeliveryFailed] = field(default_factory=list)
     fallback_years: set[int] = field(default_factory=set)
+    sent_by_channel: list[ChannelResult] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -282,6 +291,9 @@ class SweepResult:
             "found": self.found,
             "digests": len(self.digests),
             "failures": [str(f) for f in self.failures],
+            "channels": [
+                f"{c.channel} {c.label}: {c.count} {c.outcome.status}" for c in self.sent_by_channel
+            ],
             "fallback_years": sorted(self.fallback_years),
             "seconds": round(self.seconds, 3),
         }
@@ -371,4 +383,19 @@ def _record_and_deliver(
         if run:
             SweepRun.objects.filter(pk=run[0]).update(finished_at=timezone.now(), recorded=result.found)
     if deliver:
+        destinations = [*units_with_pending(now=result.as_of), None]
         result.digests, result.failures = deliver_all(now=result.as_of, send=send)
+        if send:  # a message posted cannot be rolled back: not in a dry run
+            result.sent_by_channel = deliver_channels(unit_ids=destinations, now=result.as_of)
+
+
+def deliver_channels(*, unit_ids: list[int | None], now: dt.datetime) -> list[ChannelResult]:
+    """The channels beside e-mail (DingTalk, SMS) of these units (None: the
+    office), in this process: the `send_reminders` command's way."""
+    results = []
+    for unit_id in unit_ids:
+        for channel in channels.enabled_channels(unit_id):
+            result = channels.deliver(channel=channel, unit_id=unit_id, now=now)
+            if result:
+                results.append(result)
+    return results

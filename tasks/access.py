@@ -1,8 +1,12 @@
 """Who may see and touch which task. Every portal view that reads or writes a
 task goes through `get_task_for_user`, so the rule lives in one place:
 
-- staff (a Membership) read and write their own units' tasks only; any other
+- staff (a Membership) read and write their own units' tasks; any other
   task is a 404, whatever id is typed, so ids reveal nothing;
+- 牵头汇总: staff of a unit that leads an indicator (an active lead task)
+  also read the partners' tasks on that indicator — their reports and
+  evidence — and write none of them (403). Partners do not read the lead's
+  task nor each other's: the grant runs from lead to partners only;
 - the reform office (跑改办 group) and superusers read every task and review;
 - leaders (区领导 group) read every task and write nothing (403 on a write).
 
@@ -10,6 +14,7 @@ Role and unit lookups are cached on the user object, which lives for one
 request, so a page asks the database once however often it checks."""
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -59,12 +64,28 @@ def can_review(user, task: Task) -> bool:
     return is_reform_office(user)
 
 
+def led_indicators(user):
+    """The indicators on which one of the user's units holds an active lead
+    task (a subquery, so it adds no query of its own)."""
+    return Task.objects.active().for_units(unit_ids(user)).filter(role=Task.Role.LEAD).values("indicator_id")
+
+
 def visible_tasks(user):
-    """Every task the user may read."""
+    """Every task the user may read: their units' own, and the partners'
+    tasks on indicators their units lead."""
     tasks = Task.objects.all()
     if reads_all(user):
         return tasks
-    return tasks.for_units(unit_ids(user))
+    ids = unit_ids(user)
+    if not ids:
+        return tasks.none()
+    return tasks.filter(Q(unit_id__in=ids) | Q(indicator_id__in=led_indicators(user)))
+
+
+def leads(user, task: Task) -> bool:
+    """The user reports this task as its indicator's lead unit: the page
+    shows the partners' reports and the report form may quote them."""
+    return task.role == Task.Role.LEAD and task.is_active and can_report(user, task)
 
 
 def get_task_for_user(user, pk, *, write: bool = False) -> Task:
@@ -78,3 +99,9 @@ def get_task_for_user(user, pk, *, write: bool = False) -> Task:
     if write and not (can_report(user, task) or can_review(user, task)):
         raise PermissionDenied(_("您的账号只能查看，不能修改。"))
     return task
+
+
+def get_evidence_for_user(user, evidence) -> Task:
+    """The task of an evidence file, if the user may read the file; 404
+    otherwise (the same answer as for a file that does not exist)."""
+    return get_task_for_user(user, evidence.report.task_id)

@@ -2,9 +2,11 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy, ngettext
 
-from .models import REPORT_STATUSES, Review
+from .models import REPORT_STATUSES, Review, Task
 from .selectors import Show
 from .uploads import ALLOWED_EXTENSIONS, evidence_check
 
@@ -58,6 +60,36 @@ class TaskListFilterForm(QueryForm):
         self.fields["show"].choices = [(tab, Show.LABELS[tab]) for tab in tabs]
 
 
+class AllTasksFilterForm(TaskListFilterForm):
+    """全部任务's further filters: unit, role, status and month due."""
+
+    unit = forms.TypedChoiceField(label=gettext_lazy("单位"), required=False, coerce=int, empty_value=None)
+    role = forms.ChoiceField(label=gettext_lazy("角色"), required=False)
+    status = forms.ChoiceField(label=gettext_lazy("状态"), required=False)
+    due = forms.TypedChoiceField(label=gettext_lazy("截止月份"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, data, *, plans, tabs, units):
+        super().__init__(data, plans=plans, tabs=tabs)
+        every = [("", gettext_lazy("全部"))]
+        self.fields["unit"].choices = every + [(str(unit.pk), unit.name) for unit in units]
+        self.fields["role"].choices = every + list(Task.Role.choices)
+        self.fields["status"].choices = every + list(Task.Status.choices)
+        self.fields["due"].choices = every + [(str(month), f"{month}月") for month in range(1, 13)]
+
+    def selects(self):
+        return [self[name] for name in ("unit", "role", "status", "due")]
+
+    def narrow(self, tasks):
+        """The tasks that pass the filters given (and valid)."""
+        conditions = {
+            "unit_id": self.value("unit"),
+            "role": self.value("role"),
+            "status": self.value("status"),
+            "due_date__month": self.value("due"),
+        }
+        return tasks.filter(**{name: value for name, value in conditions.items() if value})
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -89,6 +121,25 @@ class VersionedForm(forms.Form):
         self.data = data
 
 
+class EvidenceIdsField(forms.TypedMultipleChoiceField):
+    """Ids of partners' evidence files a lead's report references. The page
+    offers the files of each partner's latest report; whether an id may be
+    referenced is the service's rule (progress_report_create), which also
+    holds for a file a partner replaced while the page was open."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            coerce=int,
+            required=False,
+            widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+            **kwargs,
+        )
+
+    def valid_value(self, value):
+        value = str(value)
+        return value.isascii() and value.isdigit() and len(value) < 19
+
+
 class ProgressReportForm(VersionedForm):
     status = forms.ChoiceField(
         label=gettext_lazy("状态"),
@@ -116,6 +167,10 @@ class ProgressReportForm(VersionedForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    referenced_evidence = EvidenceIdsField(
+        label=gettext_lazy("引用配合单位的佐证材料"),
+        help_text=gettext_lazy("勾选的文件随本报送列出，仍保存在配合单位的报送中。"),
+    )
     files = MultipleFileField(
         label=gettext_lazy("佐证材料"),
         required=False,
@@ -132,6 +187,21 @@ class ProgressReportForm(VersionedForm):
             "limit": filesizeformat(settings.EVIDENCE_MAX_UPLOAD_BYTES),
             "count": settings.EVIDENCE_MAX_FILES,
         }
+
+    def offer_partner_evidence(self, pairs) -> None:
+        """The lead's form lists its partners' files: (task, evidence) pairs."""
+        self.fields["referenced_evidence"].choices = [
+            (file.pk, f"{task.unit.name} · {file.original_name}") for task, file in pairs
+        ]
+
+    def clean(self):
+        """已完成 means 100 %: the page's script sets the percent when the
+        status is chosen, and a browser without script gets the same here."""
+        data = super().clean()
+        if data.get("status") == Task.Status.COMPLETED:
+            data["percent"] = 100
+            self.errors.pop("percent", None)
+        return data
 
     def clean_files(self):
         files = self.cleaned_data["files"]
@@ -164,3 +234,41 @@ class ReviewForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("退回时必填，单位会在首页和任务页看到。"),
     )
+
+
+BULK_MAX = 500
+
+
+class SelectionField(forms.MultipleChoiceField):
+    def valid_value(self, value):
+        return _parse_selection(value) is not None
+
+
+class BulkSelectionForm(forms.Form):
+    """Rows ticked on a task list: `task` values are "<id>:<version>", the
+    version the page showed (for the stale-save check of a bulk review;
+    a bulk 催办 uses the ids only). `next` is the list to go back to."""
+
+    task = SelectionField(required=True)
+    next = forms.CharField(required=False, max_length=2000)
+
+    def clean_task(self):
+        values = self.cleaned_data["task"]
+        if len(values) > BULK_MAX:
+            raise ValidationError(gettext_lazy("一次最多选择 %(count)d 项任务。"), params={"count": BULK_MAX})
+        return dict(_parse_selection(value) for value in values)
+
+    def back(self, request) -> str:
+        back = self.data.get("next", "")
+        if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) and back.startswith("/"):
+            return back
+        return reverse("tasks:overview")
+
+
+def _parse_selection(value: str) -> tuple[int, int] | None:
+    pk, _, version = str(value).partition(":")
+    if not (pk.isascii() and pk.isdigit() and len(pk) < 19):
+        return None
+    if version and not (version.isascii() and version.isdigit() and len(version) < 10):
+        return None
+    return int(pk), int(version) if version else -1

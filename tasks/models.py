@@ -174,6 +174,11 @@ class ProgressReport(models.Model):
     progress = models.TextField(_("进展情况"))
     problems = models.TextField(_("存在问题"), blank=True)
     next_steps = models.TextField(_("下步计划"), blank=True)
+    # The lead unit's consolidated report attaches its partners' evidence by
+    # reference (牵头汇总): the files stay with the reports they came with.
+    referenced_evidence = models.ManyToManyField(
+        "Evidence", verbose_name=_("引用的佐证材料"), blank=True, related_name="referenced_by"
+    )
 
     history = HistoricalRecords()
 
@@ -222,6 +227,11 @@ class Evidence(models.Model):
         Kind.PNG: "image/png",
     }
 
+    # Shown in the browser (inline) to those who may read them; every other
+    # kind is always a download. HTML and SVG, which could run script, are
+    # not accepted at all (tasks.uploads), and would not be in this list.
+    PREVIEWABLE = frozenset({Kind.PDF, Kind.JPG, Kind.PNG})
+
     report = models.ForeignKey(
         ProgressReport, verbose_name=_("进展报送"), on_delete=models.PROTECT, related_name="evidence"
     )
@@ -243,6 +253,10 @@ class Evidence(models.Model):
     @property
     def content_type(self) -> str:
         return self.CONTENT_TYPES[self.kind]
+
+    @property
+    def can_preview(self) -> bool:
+        return self.kind in self.PREVIEWABLE
 
     @property
     def download_name(self) -> str:

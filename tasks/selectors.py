@@ -5,12 +5,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
+from departments.models import Unit
 from indicators.models import Indicator, Plan
 
-from .models import Evidence, ProgressReport, Review, Task, TaskQuerySet
+from .models import Evidence, ProgressReport, Review, Task, TaskQuerySet, site_timezone
 from .templatetags.portal import cn_date
 
 
@@ -47,6 +48,11 @@ def _conditions(on: dt.date) -> dict[str, Q]:
 def plans_with_tasks(tasks: QuerySet) -> list[Plan]:
     """The plans in which these tasks lie, newest first."""
     return list(Plan.objects.filter(pk__in=tasks.values("indicator__plan")).order_by("-year"))
+
+
+def units_of(tasks: QuerySet) -> list[Unit]:
+    """The units these tasks belong to, by name (全部任务's unit filter)."""
+    return list(Unit.objects.filter(pk__in=tasks.values("unit")).order_by("name"))
 
 
 def current_plan(plans: list[Plan], *, year: str | None, on: dt.date) -> Plan | None:
@@ -101,14 +107,75 @@ def returned_tasks(tasks: QuerySet) -> list[Task]:
 
 def task_peers(task: Task) -> QuerySet:
     """The other units' tasks on the same indicator, lead units first, with
-    their latest report."""
+    their latest report (and its id, for task_consolidation)."""
+    latest = ProgressReport.objects.filter(task=OuterRef("pk")).order_by("-created_at", "-pk")
     return (
         Task.objects.active()
         .filter(indicator_id=task.indicator_id)
         .exclude(pk=task.pk)
         .select_related("unit")
         .with_latest_report()
+        .annotate(latest_report_id=Subquery(latest.values("pk")[:1]))
         .order_by("role", "unit__name")
+    )
+
+
+@dataclass
+class UnitReport:
+    """One unit's part of an indicator: its task, its latest report (with
+    the evidence files) and whether it has reported this month."""
+
+    task: Task
+    report: ProgressReport | None
+    reported_this_month: bool
+
+
+@dataclass
+class Consolidation:
+    rows: list[UnitReport]
+
+    @property
+    def unreported(self) -> list[UnitReport]:
+        """本月未报送: open tasks without a report since the first of the month."""
+        return [row for row in self.rows if not row.reported_this_month]
+
+    @property
+    def never_reported(self) -> list[UnitReport]:
+        return [row for row in self.rows if row.report is None]
+
+    @property
+    def evidence(self) -> list[tuple[Task, Evidence]]:
+        return [(row.task, file) for row in self.rows if row.report for file in row.report.evidence.all()]
+
+
+def task_consolidation(
+    task: Task, peers: list[Task], *, on: dt.date, with_own: bool, own_report: ProgressReport | None = None
+) -> Consolidation:
+    """牵头汇总: each unit's latest report on the indicator, for the lead
+    unit's page (the partners) and the office's (the task's own row first,
+    then the others). Two queries, whatever the number of units: the peers
+    come annotated with their latest report's id (task_peers)."""
+    month_start = dt.datetime.combine(on.replace(day=1), dt.time.min, tzinfo=site_timezone())
+    report_ids = [peer.latest_report_id for peer in peers if peer.latest_report_id]
+    reports = {
+        report.pk: report
+        for report in ProgressReport.objects.filter(pk__in=report_ids).prefetch_related(
+            Prefetch("evidence", queryset=Evidence.objects.order_by("pk"))
+        )
+    }
+    pairs = [(peer, reports.get(peer.latest_report_id)) for peer in peers]
+    if with_own:
+        pairs.append((task, own_report))
+        pairs.sort(key=lambda pair: (pair[0].role, pair[0].unit.name))  # lead units first
+    return Consolidation(
+        rows=[
+            UnitReport(
+                task=peer,
+                report=report,
+                reported_this_month=peer.is_closed or bool(report and report.created_at >= month_start),
+            )
+            for peer, report in pairs
+        ]
     )
 
 
@@ -124,7 +191,13 @@ def task_timeline(task: Task) -> list[TimelineEntry]:
     reports = (
         ProgressReport.objects.filter(task=task)
         .select_related("author")
-        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("pk")))
+        .prefetch_related(
+            Prefetch("evidence", queryset=Evidence.objects.order_by("pk")),
+            Prefetch(
+                "referenced_evidence",
+                queryset=Evidence.objects.select_related("report__task__unit").order_by("pk"),
+            ),
+        )
     )
     reviews = Review.objects.filter(task=task).select_related("reviewer")
     entries = [TimelineEntry("report", r.created_at, r) for r in reports]

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from departments.models import Unit
-from indicators.models import Indicator, IndicatorUnit, Plan
+from indicators.models import Indicator, Plan
+from indicators.selectors import plan_expected_units
 
 from . import signals
 from .models import REPORT_STATUSES, Evidence, ProgressReport, Review, Task
@@ -24,41 +24,21 @@ from .uploads import evidence_check
 logger = logging.getLogger(__name__)
 
 
-def _expected_tasks(plan: Plan) -> dict[tuple[int, int], tuple[str, object]]:
-    """(indicator id, unit id) → (role, due date) for every unit the plan
-    names, groups expanded to their members; a unit both lead and responsible
-    on one indicator has one task, as lead."""
-    groups = {
-        group.pk: group
-        for group in Unit.objects.groups().filter(
-            pk__in=IndicatorUnit.objects.filter(indicator__plan=plan).values("unit")
-        )
-    }
-    members_of = {pk: list(group.member_units().values_list("pk", flat=True)) for pk, group in groups.items()}
-
-    expected: dict[tuple[int, int], tuple[str, object]] = {}
-    rows = IndicatorUnit.objects.filter(indicator__plan=plan).values_list(
-        "indicator_id", "unit_id", "role", "indicator__due_date"
-    )
-    for indicator_id, unit_id, role, due_date in rows:
-        for member_id in members_of.get(unit_id, [unit_id]):
-            key = (indicator_id, member_id)
-            if key in expected and expected[key][0] == IndicatorUnit.Role.LEAD:
-                continue
-            expected[key] = (role, due_date)
-    return expected
-
-
 @transaction.atomic
 def task_sync_plan(*, plan: Plan, now: dt.datetime | None = None) -> dict[str, int]:
     """Create, update and deactivate the plan's tasks so that every lead and
     responsible unit (group members included) has exactly one active task.
 
     Tasks are never deleted here: a unit dropped from an indicator keeps its
-    reports, its task is only deactivated. `now` (default: the clock) stamps
-    the rows and their history, for a simulated past (the demo)."""
+    reports, its task is only deactivated. Only an active plan (执行中) is
+    synced: a draft, or a plan in consultation, has no tasks yet (they come
+    when it is adopted); a closed plan's tasks are its record and stay as
+    they were (a group's new member joins no past year). `now` (default: the
+    clock) stamps the rows and their history, for a simulated past (the demo)."""
+    if not plan.is_active:
+        return {"created": 0, "updated": 0}
     now = now or timezone.now()
-    expected = _expected_tasks(plan)
+    expected = plan_expected_units(plan)
     existing = {(t.indicator_id, t.unit_id): t for t in Task.objects.for_plan(plan)}
 
     to_create, to_update = [], []
@@ -102,6 +82,14 @@ def _stored(text) -> str:
         return str(text)
 
 
+def _require_running(task: Task, refusal: str) -> None:
+    """Reports and reviews are taken on an active plan's tasks only: a closed
+    plan (已结束) is the year's record, read-only."""
+    plan = task.indicator.plan
+    if not plan.is_active:
+        raise ValidationError(refusal % {"year": plan.year}, code="plan_closed")
+
+
 class TaskConflict(Exception):
     """The task changed after the page the user saved from was rendered."""
 
@@ -133,6 +121,24 @@ def _claim(
     return task
 
 
+def _partner_evidence(*, task: Task, ids: Sequence[int]) -> list[Evidence]:
+    """The evidence a lead's report may reference: files of the other units'
+    reports on the task's indicator. Anything else refuses the report."""
+    ids = set(ids)
+    if not ids:
+        return []
+    if task.role != Task.Role.LEAD:
+        raise ValidationError(_("只有牵头单位的报送可以引用配合单位的佐证材料。"), code="referenced_evidence")
+    found = list(
+        Evidence.objects.filter(pk__in=ids, report__task__indicator_id=task.indicator_id).exclude(
+            report__task=task
+        )
+    )
+    if len(found) != len(ids):
+        raise ValidationError(_("引用的佐证材料不属于本指标的配合单位。"), code="referenced_evidence")
+    return found
+
+
 @transaction.atomic
 def progress_report_create(
     *,
@@ -145,16 +151,20 @@ def progress_report_create(
     problems: str = "",
     next_steps: str = "",
     files: Sequence[UploadedFile] = (),
+    referenced_evidence: Sequence[int] = (),
     now: dt.datetime | None = None,
 ) -> ProgressReport:
     """File a progress report on the task; its status becomes the task's.
-    `now` (default: the clock) is when it was filed (the demo's simulated
-    months pass it).
+    A lead unit's report may reference its partners' evidence files on the
+    same indicator (牵头汇总), which stay where they were uploaded. `now`
+    (default: the clock) is when it was filed (the demo's simulated months
+    pass it).
 
     Raises TaskConflict when the task changed since `expected_version`, and
     ValidationError for a closed task or a bad report or file."""
     if task.version != expected_version:
         raise TaskConflict(task)
+    _require_running(task, _("%(year)s年度计划已结束，只能查看，不再接受报送。"))
     if task.is_closed:
         raise ValidationError(_("该任务已核实办结，不再接受报送。"), code="closed")
     if status not in REPORT_STATUSES:
@@ -165,6 +175,7 @@ def progress_report_create(
         raise ValidationError(_("状态为已完成时，完成进度应为 100%。"), code="percent")
     checked = [(upload, evidence_check(upload)) for upload in files]
     now = now or timezone.now()
+    referenced = _partner_evidence(task=task, ids=referenced_evidence)
 
     _claim(
         task=task,
@@ -186,6 +197,7 @@ def progress_report_create(
     )
     report._history_user, report._history_date = user, now
     report.save()
+    report.referenced_evidence.set(referenced)
 
     stored: list[Evidence] = []
     try:
@@ -207,13 +219,14 @@ def progress_report_create(
             evidence.file.delete(save=False)
         raise
     logger.info(
-        "progress report %s on task %s by %s: %s %s%%, %d file(s)",
+        "progress report %s on task %s by %s: %s %s%%, %d file(s), %d referenced",
         report.pk,
         task.pk,
         user.pk,
         status,
         percent,
         len(stored),
+        len(referenced),
     )
     signals.send_on_commit(task_ids=[task.pk], why="reported", now=now)
     return report
@@ -234,6 +247,7 @@ def task_review(
     (default: the clock) is when it was decided."""
     if task.version != expected_version:
         raise TaskConflict(task)
+    _require_running(task, _("%(year)s年度计划已结束，只能查看，不再审核。"))
     if decision not in Review.Decision.values:
         raise ValidationError(_("审核结果只能是核实办结或退回。"), code="decision")
     reason = reason.strip()
@@ -254,3 +268,48 @@ def task_review(
     logger.info("task %s %s by %s", task.pk, decision, user.pk)
     signals.send_on_commit(task_ids=[task.pk], why="reviewed", now=now)
     return review
+
+
+class BulkReviewError(Exception):
+    """A bulk review wrote nothing: `failures` says, task by task, why."""
+
+    def __init__(self, failures: list[str]):
+        super().__init__("; ".join(failures))
+        self.failures = failures
+
+
+@transaction.atomic
+def task_review_bulk(*, selections: Sequence[tuple[Task | None, int, int]], user) -> list[Review]:
+    """核实所选: verify several completed tasks at once, each through
+    task_review (its own review, history row and stale-save check).
+
+    All or nothing: every task is tried, each in its own savepoint, so that
+    the answer names every one that cannot be verified (changed since the
+    page was shown, not reported completed, not found); if any cannot, the
+    whole transaction is rolled back and nothing is verified. `selections`
+    are (task or None when not found, expected version, id as selected)."""
+    reviews, failures = [], []
+    for task, expected_version, pk in selections:
+        if task is None:
+            failures.append(_("任务 %(pk)s 没有找到") % {"pk": pk})
+            continue
+        name = f"{task.indicator.code} {task.unit.name}"
+        try:
+            with transaction.atomic():
+                reviews.append(
+                    task_review(
+                        task=task,
+                        user=user,
+                        decision=Review.Decision.VERIFIED,
+                        expected_version=expected_version,
+                    )
+                )
+        except TaskConflict:
+            failures.append(_("%(task)s 在页面打开后已有变更") % {"task": name})
+        except ValidationError as error:
+            failures.append(f"{name}：{' '.join(error.messages).rstrip('。')}")
+    if failures:
+        transaction.set_rollback(True)
+        raise BulkReviewError(failures)
+    logger.info("bulk review by %s: %d task(s) verified", user.pk, len(reviews))
+    return reviews

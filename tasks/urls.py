@@ -7,8 +7,11 @@ app_name = "tasks"
 urlpatterns = [
     path("", views.my_tasks, name="mine"),
     path("all/", views.overview, name="overview"),
+    path("all/export/", views.overview_export, name="overview_export"),
+    path("all/review/", views.review_bulk, name="review_bulk"),
     path("<int:pk>/", views.task_detail, name="detail"),
     path("<int:pk>/report/", views.report_create, name="report"),
     path("<int:pk>/review/", views.task_review, name="review"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
+    path("evidence/<int:pk>/preview/", views.evidence_preview, name="evidence_preview"),
 ]

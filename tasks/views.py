@@ -7,15 +7,17 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from . import access, selectors, services, signals
-from .forms import ProgressReportForm, ReviewForm, TaskListFilterForm
+from . import access, exports, selectors, services, signals
+from .forms import AllTasksFilterForm, BulkSelectionForm, ProgressReportForm, ReviewForm, TaskListFilterForm
 from .models import REPORT_STATUSES, Evidence, Review, Task
 from .selectors import Show
 from .templatetags.portal import cn_datetime, person
@@ -43,6 +45,19 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """修改密码: anyone signed in changes their own password in the portal's
+    layout (the admin keeps its own page). The session stays signed in."""
+
+    template_name = "tasks/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("密码已修改，下次登录请使用新密码。"))
+        return response
+
+
 @login_required
 def home(request):
     """Each role lands on its own page."""
@@ -54,13 +69,19 @@ def home(request):
     return redirect("tasks:mine")
 
 
-def _list_context(request, *, tasks, tabs):
+def _list_context(request, *, tasks, tabs, overview: bool = False):
     today = timezone.localdate()
     plans = selectors.plans_with_tasks(tasks)
-    filters = TaskListFilterForm(request.GET, plans=plans, tabs=tabs)
+    if overview:
+        filters = AllTasksFilterForm(request.GET, plans=plans, tabs=tabs, units=selectors.units_of(tasks))
+    else:
+        filters = TaskListFilterForm(request.GET, plans=plans, tabs=tabs)
     plan = selectors.current_plan(plans, year=filters.value("plan"), on=today)
+    planned = tasks.for_plan(plan) if plan else tasks.none()
+    if overview:
+        planned = filters.narrow(planned)
     listing = selectors.task_list(
-        tasks=tasks.for_plan(plan) if plan else tasks.none(),
+        tasks=planned,
         on=today,
         show=filters.value("show", ""),
         search=filters.value("q", ""),
@@ -88,26 +109,101 @@ def my_tasks(request):
     return render(request, "tasks/my_tasks.html", context)
 
 
-@login_required
-def overview(request):
-    """Every task, for the reform office and leaders (until the dashboards)."""
+def _overview_context(request):
     if not access.reads_all(request.user):
         raise PermissionDenied(_("只有跑改办和区领导可以查看全部任务。"))
-    context = _list_context(request, tasks=access.visible_tasks(request.user), tabs=Show.OVERVIEW_TABS)
+    return _list_context(
+        request, tasks=access.visible_tasks(request.user), tabs=Show.OVERVIEW_TABS, overview=True
+    )
+
+
+@login_required
+def overview(request):
+    """全部任务: every task, for the reform office and leaders, filtered by
+    tab, search, unit, role, status and month due; the office selects rows
+    to 催办 or 核实 them at once."""
+    context = _overview_context(request)
     context["page"] = Paginator(context["listing"].rows, OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    context["selectable"] = access.is_reform_office(request.user)
     return render(request, "tasks/overview.html", context)
+
+
+@login_required
+def overview_export(request):
+    """The filtered 全部任务 list as a workbook, every row (no pages)."""
+    context = _overview_context(request)
+    plan = context["plan"]
+    content = exports.task_list_workbook(
+        rows=context["listing"].rows, today=context["today"], title=str(plan) if plan else ""
+    )
+    response = HttpResponse(content, content_type=exports.XLSX_TYPE)
+    filename = exports.task_list_filename(plan=plan, today=context["today"])
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    return response
+
+
+@require_POST
+@login_required
+def review_bulk(request):
+    """核实所选: the office verifies several completed tasks at once, all or
+    none (tasks.services.task_review_bulk)."""
+    if not access.is_reform_office(request.user):
+        raise PermissionDenied(_("只有跑改办可以审核。"))
+    form = BulkSelectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请先勾选要核实的任务。"))
+        return redirect(form.back(request))
+    selected = form.cleaned_data["task"]
+    tasks = {
+        t.pk: t
+        for t in access.visible_tasks(request.user)
+        .select_related("indicator", "unit")
+        .filter(pk__in=selected)
+    }
+    try:
+        reviews = services.task_review_bulk(
+            selections=[(tasks.get(pk), version, pk) for pk, version in selected.items()], user=request.user
+        )
+    except services.BulkReviewError as error:
+        messages.error(
+            request,
+            _("没有核实任何任务：%(failures)s。请刷新后只勾选单位报送为已完成的任务。")
+            % {"failures": "；".join(error.failures)},
+        )
+    else:
+        messages.success(
+            request,
+            ngettext("已核实办结 %(count)d 项任务。", "已核实办结 %(count)d 项任务。", len(reviews))
+            % {"count": len(reviews)},
+        )
+    return redirect(form.back(request))
 
 
 def _render_task(request, task, *, report_form=None, review_form=None, status=200):
     user = request.user
-    can_report = access.can_report(user, task) and not task.is_closed
-    can_review = access.can_review(user, task) and task.awaits_review
+    today = timezone.localdate()
+    # A closed plan (已结束) is read-only: no forms.
+    running = task.indicator.plan.is_active
+    can_report = running and access.can_report(user, task) and not task.is_closed
+    can_review = running and access.can_review(user, task) and task.awaits_review
     timeline = selectors.task_timeline(task)
+    peers = list(selectors.task_peers(task))
+    # 牵头汇总: the lead unit reads its partners' parts; the office and
+    # leaders see every unit's part, this task's included.
+    leads = access.leads(user, task)
+    consolidation = None
+    if leads or access.reads_all(user):
+        own_report = next((e.item for e in timeline if e.kind == "report"), None)
+        consolidation = selectors.task_consolidation(
+            task, peers, on=today, with_own=not leads, own_report=own_report
+        )
     context = {
         "task": task,
         "indicator": task.indicator,
-        "today": timezone.localdate(),
-        "peers": selectors.task_peers(task),
+        "today": today,
+        "peers": peers,
+        "consolidation": consolidation,
+        "leads": leads,
         "timeline": timeline,
         "last_return": next(
             (e.item for e in timeline if e.kind == "review" and e.item.decision == Review.Decision.RETURNED),
@@ -120,6 +216,8 @@ def _render_task(request, task, *, report_form=None, review_form=None, status=20
     }
     if report_form is None and can_report:
         report_form = ProgressReportForm(initial=_report_initial(task))
+    if report_form is not None and leads and consolidation:
+        report_form.offer_partner_evidence(consolidation.evidence)
     if review_form is None and can_review:
         review_form = ReviewForm(initial={"version": task.version})
     context.update(report_form=report_form, review_form=review_form)
@@ -203,6 +301,7 @@ def report_create(request, pk):
             problems=data["problems"],
             next_steps=data["next_steps"],
             files=data["files"],
+            referenced_evidence=data["referenced_evidence"],
         )
         return _("进展已报送。")
 
@@ -249,15 +348,41 @@ def task_review(request, pk):
     )
 
 
-@login_required
-def evidence_download(request, pk):
-    """An evidence file, to those who may read its task; 404 to everyone else."""
+# A file is a document of its own, never a page of the portal: sandboxed (no
+# script, no same origin, no forms, no plugins), nothing loaded from
+# elsewhere, never framed, and its type never guessed from the content.
+EVIDENCE_CSP = (
+    "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+)
+
+
+def _evidence_response(request, pk, *, preview: bool):
+    """An evidence file, to those who may read its task; 404 to everyone
+    else. Inline only for the kinds a browser shows without running
+    anything (PDF, JPG, PNG) and only when asked; a download otherwise."""
     evidence = get_object_or_404(Evidence.objects.select_related("report"), pk=pk)
-    access.get_task_for_user(request.user, evidence.report.task_id)
+    access.get_evidence_for_user(request.user, evidence)
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError:
         raise Http404(_("文件不存在。")) from None
-    return FileResponse(
-        handle, as_attachment=True, filename=evidence.download_name, content_type=evidence.content_type
+    response = FileResponse(
+        handle,
+        as_attachment=not (preview and evidence.can_preview),
+        filename=evidence.download_name,
+        content_type=evidence.content_type,
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = EVIDENCE_CSP
+    return response
+
+
+@login_required
+def evidence_download(request, pk):
+    return _evidence_response(request, pk, preview=False)
+
+
+@login_required
+def evidence_preview(request, pk):
+    """预览: PDF and images open in the browser; anything else downloads."""
+    return _evidence_response(request, pk, preview=True)

@@ -219,7 +219,8 @@ def test_it_tells_the_review_buttons_from_the_decisions_in_english(english, offi
     )
     page = english.get(url)
 
-    assertContains(page, '<span class="badge text-bg-danger">Returned</span>', count=2)  # status, decision
+    # The status, the task's row in the indicator's panel, the decision.
+    assertContains(page, '<span class="badge text-bg-danger">Returned</span>', count=3)
 
 
 def test_it_keeps_the_review_words_chinese(client, office, returned_task):

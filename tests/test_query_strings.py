@@ -14,18 +14,27 @@ from pytest_django.asserts import assertContains
 
 from dashboards.forms import OverviewFilterForm
 from reminders.forms import NoticeLogFilterForm
-from tasks.forms import TaskListFilterForm
+from tasks.forms import AllTasksFilterForm, TaskListFilterForm
 from tasks.tests.plans import build_small_plan
 
 PAGES = {
     "home": [],
     "login": ["next"],
     "tasks:mine": [*TaskListFilterForm.base_fields],
-    "tasks:overview": [*TaskListFilterForm.base_fields, "page"],
+    "tasks:overview": [*AllTasksFilterForm.base_fields, "page"],
+    "tasks:overview_export": [*AllTasksFilterForm.base_fields],
     "tasks:detail": [],
     "tasks:evidence": [],
+    "tasks:evidence_preview": [],
+    "password_change": [],
+    "departments:contacts": [],
+    "departments:contact_create": [],
+    "departments:contact_edit": [],
     "reminders:notices": ["page"],
     "reminders:notice_log": [*NoticeLogFilterForm.base_fields, "page"],
+    "reminders:channels": [],
+    "reminders:channel_office": [],
+    "reminders:channel_edit": [],
     "dashboards:overview": [*OverviewFilterForm.base_fields],
     "dashboards:report": [*OverviewFilterForm.base_fields],
 }
@@ -35,8 +44,11 @@ POST_ONLY = {
     "set_language",
     "tasks:report",
     "tasks:review",
+    "tasks:review_bulk",
+    "reminders:remind_bulk",
     "reminders:remind",
     "reminders:notice_resend",
+    "departments:contact_remove",
 }
 
 HOSTILE = {

@@ -20,10 +20,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("login/", task_views.LoginView.as_view(), name="login"),
     path("logout/", task_views.LogoutView.as_view(), name="logout"),
+    path("password/", task_views.PasswordChangeView.as_view(), name="password_change"),
     # The reminders' and dashboards' pages kept their /tasks/… paths when
     # they moved into apps of their own (bookmarks, links in e-mails sent).
     path("tasks/", include("tasks.urls")),
     path("tasks/", include("reminders.urls")),
     path("tasks/dashboard/", include("dashboards.urls")),
+    path("units/", include("departments.urls")),
     path("", task_views.home, name="home"),
 ]

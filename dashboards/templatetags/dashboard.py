@@ -153,9 +153,10 @@ def chart_table(overview: Overview, key: str) -> SafeString:
 
 
 @register.simple_tag
-def overdue_rows(overview: Overview) -> SafeString:
+def overdue_rows(overview: Overview, selectable: bool = False) -> SafeString:
     """The overdue list: days late, the task (a link to its page), unit, role,
-    due date, status and the latest report."""
+    due date, status and the latest report; for the reform office a tick box
+    first, for 催办所选 (the form "overdue-bulk")."""
     roles = {value: escape(label) for value, label in Task.Role.choices}
     badges = {value: status_badge(value) for value in Task.Status.values}
     detail = reverse("tasks:detail", args=[987654321]).replace("987654321", "{}")
@@ -166,8 +167,14 @@ def overdue_rows(overview: Overview) -> SafeString:
         latest = (
             f"{row.latest_percent}% · {cn_date(row.latest_reported_at)}" if row.latest_reported_at else never
         )
+        tick = (
+            f'<td><input class="form-check-input" type="checkbox" name="task" value="{int(row.id)}"'
+            f' form="overdue-bulk" aria-label="{escape(row.code)} {escape(row.unit_name)}"></td>'
+            if selectable
+            else ""
+        )
         rows.append(
-            f'<tr><td class="text-end fw-semibold text-danger text-nowrap">{row.days_late}</td>'
+            f'<tr>{tick}<td class="text-end fw-semibold text-danger text-nowrap">{row.days_late}</td>'
             f"<td>{escape(row.code)}</td>"
             f'<td class="task-text"><a class="link-body-emphasis" href="{detail.format(int(row.id))}">{escape(text)}</a></td>'
             f'<td class="text-nowrap">{escape(row.unit_name)}</td><td>{roles.get(row.role, escape(row.role))}</td>'

@@ -465,3 +465,15 @@ def test_it_runs_the_same_queries_for_12_and_240_tasks(
         assert counts[2019, visit] == counts[2020, visit], counts
     assert counts[2019, "cached"] == 6, counts
     assert ProgressReport.objects.count() == 252 and Review.objects.count() == 42
+
+
+def test_it_lets_the_office_tick_overdue_tasks_to_chase_and_not_leaders(client, plan, office, leader, aug_15):
+    overdue = Task.objects.overdue(on=dt.date(2019, 8, 15)).first()
+    client.force_login(office)
+    page = client.get(reverse("dashboards:overview")).content.decode()
+    assert f'name="task" value="{overdue.pk}" form="overdue-bulk"' in page
+    assert f'id="overdue-bulk" action="{reverse("reminders:remind_bulk")}"' in page
+    # The leaders' page is cached apart: no tick box, no form.
+    client.force_login(leader)
+    page = client.get(reverse("dashboards:overview")).content.decode()
+    assert 'form="overdue-bulk"' not in page and 'id="overdue-bulk"' not in page

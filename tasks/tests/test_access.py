@@ -7,25 +7,65 @@ from django.urls import resolve, reverse
 from tasks.models import Task
 
 from . import files
-from .helpers import report
+from .helpers import report, task_of
 
+# Indicator 8 is led by 区数管局 (STAFF) with every 区级部门 as partner:
+# 区办事服务中心 (OTHER_STAFF) and another department (CO_PARTNER) among them;
+# a town (UNRELATED) has no part in it.
 ANONYMOUS, STAFF, OTHER_STAFF, OFFICE, LEADER = "anonymous", "staff", "other_staff", "office", "leader"
-VISITORS = [ANONYMOUS, STAFF, OTHER_STAFF, OFFICE, LEADER]
+CO_PARTNER, UNRELATED = "co_partner", "unrelated"
+VISITORS = [ANONYMOUS, STAFF, OTHER_STAFF, CO_PARTNER, UNRELATED, OFFICE, LEADER]
 LOGIN = "login"  # expected: 302 to the login page
 
 
 @pytest.fixture
 def world(task_8, staff, other_staff, office, leader):
-    """区数管局's task 8, reported completed with a PDF, waiting for review."""
+    """区数管局's task 8, reported completed with a PDF, waiting for review;
+    the partner 区办事服务中心's task 8, reported with a PDF of its own."""
+    from django.contrib.auth import get_user_model
+
+    from departments.models import Membership, Unit
+
     filed = report(
         task_8, staff, status=Task.Status.COMPLETED, percent=100, files=[files.upload("方案.pdf", files.PDF)]
     )
     task_8.refresh_from_db()
+    partner_task = task_of("区办事服务中心", "8")
+    assert partner_task.role == Task.Role.RESPONSIBLE
+    partner_filed = report(partner_task, other_staff, files=[files.upload("配合.pdf", files.PDF)])
+    partner_task.refresh_from_db()
+    on_8 = Task.objects.filter(indicator=task_8.indicator).values("unit")
+    co_partner_unit = (
+        Unit.objects.filter(pk__in=on_8).exclude(name__in=["区数管局", "区办事服务中心"]).first()
+    )
+    unrelated_unit = Unit.objects.units().exclude(pk__in=on_8).filter(tasks__isnull=False).first()
+    users = {STAFF: staff, OTHER_STAFF: other_staff, OFFICE: office, LEADER: leader}
+    for visitor, unit in [(CO_PARTNER, co_partner_unit), (UNRELATED, unrelated_unit)]:
+        users[visitor] = get_user_model().objects.create_user(username=visitor)
+        Membership.objects.create(user=users[visitor], unit=unit)
     return {
         "task": task_8,
         "evidence": filed.evidence.get(),
-        "users": {STAFF: staff, OTHER_STAFF: other_staff, OFFICE: office, LEADER: leader},
+        "partner_task": partner_task,
+        "partner_evidence": partner_filed.evidence.get(),
+        "users": users,
     }
+
+
+# Reads of the lead's task: its own unit, the office and leaders. Partners,
+# like unrelated units, get 404: the lead reads its partners, not the reverse.
+LEAD_READS = {
+    ANONYMOUS: LOGIN,
+    STAFF: 200,
+    OTHER_STAFF: 404,
+    CO_PARTNER: 404,
+    UNRELATED: 404,
+    OFFICE: 200,
+    LEADER: 200,
+}
+# Reads of a partner's task: its own unit, the lead unit (牵头汇总), the
+# office and leaders; not the other partners, not unrelated units.
+PARTNER_READS = {**LEAD_READS, STAFF: 200, OTHER_STAFF: 200}
 
 
 def _report_form(task):
@@ -36,9 +76,17 @@ def _review_form(task):
     return {"version": task.version, "decision": "returned", "reason": "请补充材料"}
 
 
-# (name, method, url builder, form builder, expected per visitor). An int is
-# the status code; "login" a redirect to the login page; a URL name a
-# redirect there.
+def everyone(outcome) -> dict:
+    return dict.fromkeys(VISITORS, outcome)
+
+
+def unit_staff(outcome) -> dict:
+    return {**dict.fromkeys([STAFF, OTHER_STAFF, CO_PARTNER, UNRELATED], outcome)}
+
+
+# (name, method, url builder, form builder, expected per visitor[, the task
+# the request is about]). An int is the status code; "login" a redirect to
+# the login page; a URL name a redirect there.
 CASES = [
     (
         "home",
@@ -47,8 +95,7 @@ CASES = [
         None,
         {
             ANONYMOUS: LOGIN,
-            STAFF: "tasks:mine",
-            OTHER_STAFF: "tasks:mine",
+            **unit_staff("tasks:mine"),
             OFFICE: "dashboards:overview",
             LEADER: "dashboards:overview",
         },
@@ -58,65 +105,123 @@ CASES = [
         "get",
         lambda w: reverse("tasks:mine"),
         None,
-        {ANONYMOUS: LOGIN, STAFF: 200, OTHER_STAFF: 200, OFFICE: 200, LEADER: 200},
+        {**everyone(200), ANONYMOUS: LOGIN},
     ),
     (
         "overview",
         "get",
         lambda w: reverse("tasks:overview"),
         None,
-        {ANONYMOUS: LOGIN, STAFF: 403, OTHER_STAFF: 403, OFFICE: 200, LEADER: 200},
+        {ANONYMOUS: LOGIN, **unit_staff(403), OFFICE: 200, LEADER: 200},
     ),
     (
-        "task page",
+        "all tasks as Excel",
         "get",
-        lambda w: reverse("tasks:detail", args=[w["task"].pk]),
+        lambda w: reverse("tasks:overview_export"),
         None,
-        {ANONYMOUS: LOGIN, STAFF: 200, OTHER_STAFF: 404, OFFICE: 200, LEADER: 200},
+        {ANONYMOUS: LOGIN, **unit_staff(403), OFFICE: 200, LEADER: 200},
     ),
+    (
+        "bulk review",
+        "post",
+        lambda w: reverse("tasks:review_bulk"),
+        lambda task: {"task": [f"{task.pk}:{task.version}"], "next": reverse("tasks:overview")},
+        {ANONYMOUS: LOGIN, **unit_staff(403), OFFICE: "tasks:overview", LEADER: 403},
+    ),
+    (
+        "bulk reminder",
+        "post",
+        lambda w: reverse("reminders:remind_bulk"),
+        lambda task: {"task": [str(task.pk)], "next": reverse("tasks:overview")},
+        {ANONYMOUS: LOGIN, **unit_staff(403), OFFICE: "tasks:overview", LEADER: 403},
+    ),
+    ("task page", "get", lambda w: reverse("tasks:detail", args=[w["task"].pk]), None, LEAD_READS),
     (
         "missing task",
         "get",
         lambda w: reverse("tasks:detail", args=[10**9]),
         None,
-        {ANONYMOUS: LOGIN, STAFF: 404, OTHER_STAFF: 404, OFFICE: 404, LEADER: 404},
+        {**everyone(404), ANONYMOUS: LOGIN},
     ),
     (
         "report",
         "post",
         lambda w: reverse("tasks:report", args=[w["task"].pk]),
         _report_form,
-        {ANONYMOUS: LOGIN, STAFF: "tasks:detail", OTHER_STAFF: 404, OFFICE: 403, LEADER: 403},
+        {**LEAD_READS, STAFF: "tasks:detail", OFFICE: 403, LEADER: 403},
     ),
     (
         "report by GET",
         "get",
         lambda w: reverse("tasks:report", args=[w["task"].pk]),
         None,
-        {ANONYMOUS: 405, STAFF: 405, OTHER_STAFF: 405, OFFICE: 405, LEADER: 405},
+        everyone(405),
     ),
     (
         "review",
         "post",
         lambda w: reverse("tasks:review", args=[w["task"].pk]),
         _review_form,
-        {ANONYMOUS: LOGIN, STAFF: 403, OTHER_STAFF: 404, OFFICE: "tasks:detail", LEADER: 403},
+        {**LEAD_READS, STAFF: 403, OFFICE: "tasks:detail", LEADER: 403},
     ),
+    ("evidence file", "get", lambda w: reverse("tasks:evidence", args=[w["evidence"].pk]), None, LEAD_READS),
     (
-        "evidence file",
+        "evidence preview",
         "get",
-        lambda w: reverse("tasks:evidence", args=[w["evidence"].pk]),
+        lambda w: reverse("tasks:evidence_preview", args=[w["evidence"].pk]),
         None,
-        {ANONYMOUS: LOGIN, STAFF: 200, OTHER_STAFF: 404, OFFICE: 200, LEADER: 200},
+        LEAD_READS,
     ),
     (
         "missing evidence file",
         "get",
         lambda w: reverse("tasks:evidence", args=[10**9]),
         None,
-        {ANONYMOUS: LOGIN, STAFF: 404, OTHER_STAFF: 404, OFFICE: 404, LEADER: 404},
+        {**everyone(404), ANONYMOUS: LOGIN},
+    ),
+    # 牵头汇总: the lead unit (STAFF) reads its partner's task and files.
+    (
+        "partner's task page",
+        "get",
+        lambda w: reverse("tasks:detail", args=[w["partner_task"].pk]),
+        None,
+        PARTNER_READS,
+        "partner_task",
+    ),
+    (
+        "partner's evidence file",
+        "get",
+        lambda w: reverse("tasks:evidence", args=[w["partner_evidence"].pk]),
+        None,
+        PARTNER_READS,
+        "partner_task",
+    ),
+    (
+        "partner's evidence preview",
+        "get",
+        lambda w: reverse("tasks:evidence_preview", args=[w["partner_evidence"].pk]),
+        None,
+        PARTNER_READS,
+        "partner_task",
+    ),
+    (
+        "report on a partner's task",
+        "post",
+        lambda w: reverse("tasks:report", args=[w["partner_task"].pk]),
+        _report_form,
+        {**PARTNER_READS, STAFF: 403, OTHER_STAFF: "tasks:detail", OFFICE: 403, LEADER: 403},
+        "partner_task",
+    ),
+    (
+        "review of a partner's task",
+        "post",
+        lambda w: reverse("tasks:review", args=[w["partner_task"].pk]),
+        _review_form,
+        {**PARTNER_READS, STAFF: 403, OTHER_STAFF: 403, OFFICE: 200, LEADER: 403},
+        "partner_task",
     ),
 ]
+CASES = [case if len(case) == 6 else (*case, "task") for case in CASES]
 
 
 def _outcome(response) -> int | str:
@@ -129,25 +234,31 @@ def _outcome(response) -> int | str:
     return resolve(location.split("?")[0]).view_name
 
 
-@pytest.mark.parametrize(("name", "method", "url", "form", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_it_gives_each_visitor_exactly_what_it_should(client, world, name, method, url, form, expected):
+@pytest.mark.parametrize(
+    ("name", "method", "url", "form", "expected", "about"), CASES, ids=[c[0] for c in CASES]
+)
+def test_it_gives_each_visitor_exactly_what_it_should(
+    client, world, name, method, url, form, expected, about
+):
     """Each visitor's request runs in a savepoint that is rolled back, so all
-    five meet the same task in the same state."""
+    of them meet the same task in the same state."""
     target = url(world)
+    task = world[about]
     got, wrote = {}, {}
     for visitor in VISITORS:
         with transaction.atomic():
             client.logout()
             if visitor != ANONYMOUS:
                 client.force_login(world["users"][visitor])
-            before = Task.objects.get(pk=world["task"].pk).version
-            response = getattr(client, method)(target, form(world["task"]) if form else None)
+            before = Task.objects.get(pk=task.pk).version
+            response = getattr(client, method)(target, form(task) if form else None)
             got[visitor] = _outcome(response)
-            wrote[visitor] = Task.objects.get(pk=world["task"].pk).version != before
+            wrote[visitor] = Task.objects.get(pk=task.pk).version != before
             transaction.set_rollback(True)
     assert got == expected
-    # Only a successful POST changes anything.
-    assert wrote == {v: method == "post" and expected[v] == "tasks:detail" for v in VISITORS}
+    # Only a successful POST changes the task (a bulk reminder writes a notice, not the task).
+    writes = "tasks:overview" if name == "bulk review" else "tasks:detail"
+    assert wrote == {v: method == "post" and expected[v] == writes for v in VISITORS}
 
 
 def test_it_serves_evidence_as_an_attachment_with_the_type_its_content_proved(client, world):
@@ -157,6 +268,61 @@ def test_it_serves_evidence_as_an_attachment_with_the_type_its_content_proved(cl
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content) == files.PDF
+
+
+def _file_of(task, user, name, content):
+    filed = report(task, user, files=[files.upload(name, content)])
+    return filed.evidence.get()
+
+
+def _sandboxed(response) -> bool:
+    policy = [part.strip() for part in response["Content-Security-Policy"].split(";")]
+    return "sandbox" in policy and "default-src 'none'" in policy
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "content_type"),
+    [
+        ("方案.pdf", files.PDF, "application/pdf"),
+        ("截图.png", files.PNG, "image/png"),
+        ("照片.jpg", files.JPEG, "image/jpeg"),
+    ],
+)
+def test_it_previews_pdf_and_images_inline_in_a_sandbox(client, world, name, content, content_type):
+    staff = world["users"][STAFF]
+    evidence = _file_of(world["task"], staff, name, content)
+    client.force_login(staff)
+    response = client.get(reverse("tasks:evidence_preview", args=[evidence.pk]))
+    assert response["Content-Type"] == content_type
+    assert response["Content-Disposition"].startswith("inline;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert _sandboxed(response)
+    assert b"".join(response.streaming_content) == content
+
+
+def test_it_downloads_every_other_kind_even_when_a_preview_is_asked(client, world):
+    staff = world["users"][STAFF]
+    evidence = _file_of(world["task"], staff, "表.xlsx", files.XLSX)
+    client.force_login(staff)
+    response = client.get(reverse("tasks:evidence_preview", args=[evidence.pk]))
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert _sandboxed(response)
+
+
+def test_it_offers_a_preview_link_only_for_pdf_and_images(client, world):
+    staff = world["users"][STAFF]
+    sheet = _file_of(world["task"], staff, "表.xlsx", files.XLSX)
+    client.force_login(staff)
+    page = client.get(reverse("tasks:detail", args=[world["task"].pk])).content.decode()
+    assert reverse("tasks:evidence_preview", args=[world["evidence"].pk]) in page
+    assert reverse("tasks:evidence_preview", args=[sheet.pk]) not in page
+
+
+def test_it_sandboxes_a_download_too(client, world):
+    client.force_login(world["users"][STAFF])
+    response = client.get(reverse("tasks:evidence", args=[world["evidence"].pk]))
+    assert _sandboxed(response)
 
 
 def test_it_never_serves_evidence_from_a_media_url(client, world, settings):

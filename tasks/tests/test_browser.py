@@ -281,3 +281,54 @@ def test_it_switches_the_plan_year_on_the_task_list(
     sgj.page.wait_for_url("**plan=2019**")
     assert sgj.page.get_by_text("萧山区2019年度改革工作指标（测试）").is_visible()
     sgj.close()
+
+
+def test_it_shows_the_lead_a_partners_report_filed_a_minute_earlier(
+    clock, browser, live_server, transactional_db, plan_2019, staff, other_staff, shots
+):
+    """牵头汇总: 区办事服务中心 reports its part of indicator 8; a minute later
+    the lead unit 区数管局 reads it on its own task page, quotes it, attaches
+    its file and files the consolidated report as 已完成 (100 % by itself)."""
+    lead_url = reverse("tasks:detail", args=[task_of("区数管局", "8").pk])
+    partner_task = task_of("区办事服务中心", "8")
+    clock.move_to(JULY_15)
+
+    bszx = Visitor(browser, live_server, shots)
+    bszx.log_in("bszx", "pw-bszx")
+    bszx.goto(reverse("tasks:detail", args=[partner_task.pk]))
+    progress = "本中心窗口数据已全部接入共享平台。"
+    file_report(
+        bszx.page,
+        status="推进中",
+        percent=80,
+        progress=progress,
+        attach={"name": "接入清单.pdf", "mimeType": "application/pdf", "buffer": files.PDF},
+    )
+    assert bszx.page.get_by_text("进展已报送。").is_visible()
+    bszx.close()
+
+    clock.shift(dt.timedelta(minutes=1))
+    sgj = Visitor(browser, live_server, shots)
+    sgj.log_in("sgj", "pw-sgj")
+    sgj.goto(lead_url)
+    part = sgj.page.locator(f"#unit-report-{partner_task.pk}")
+    assert part.get_by_text(progress, exact=True).is_visible()
+    assert part.get_by_text("80%").is_visible()
+    assert sgj.page.locator("#unreported").is_visible()  # the other departments have not reported
+    assert "区办事服务中心" not in sgj.page.locator("#unreported").inner_text()
+    file_url = part.get_by_role("link", name="接入清单.pdf").get_attribute("href")
+    assert sgj.context.request.get(live_server.url + file_url).body() == files.PDF
+
+    part.get_by_role("button", name="引用").click()
+    assert sgj.page.get_by_label("进展情况").input_value() == f"【区办事服务中心】{progress}"
+    sgj.page.get_by_label("已完成", exact=True).check()
+    assert sgj.page.get_by_label("完成进度（%）").input_value() == "100"
+    sgj.page.get_by_label("区办事服务中心 · 接入清单.pdf").check()
+    sgj.shot("lead-consolidation")
+    sgj.page.get_by_role("button", name="提交报送").click()
+    sgj.page.wait_for_load_state()
+    assert sgj.page.get_by_text("进展已报送。").is_visible()
+    history = sgj.page.locator("#history")
+    assert history.get_by_role("link", name="接入清单.pdf").is_visible()
+    assert Task.objects.get(pk=task_of("区数管局", "8").pk).status == Task.Status.COMPLETED
+    sgj.close()

@@ -171,3 +171,50 @@ def test_it_greets_after_login_and_confirms_logout(client, staff):
     assertRedirects(response, reverse("login"))
     assert "_auth_user_id" not in client.session
     assertContains(response, "您已安全退出。")
+
+
+# 修改密码
+
+
+def test_it_changes_the_users_own_password_in_the_portal(client, staff):
+    client.force_login(staff)
+    page = client.get(reverse("password_change"))
+    assertContains(page, "修改密码")
+    assertContains(page, 'href="/password/"')  # the user menu links to it
+
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "pw-sgj",
+            "new_password1": "Xiaoshan-2019-new",
+            "new_password2": "Xiaoshan-2019-new",
+        },
+        follow=True,
+    )
+
+    assertRedirects(response, reverse("tasks:mine"))
+    assertContains(response, "密码已修改，下次登录请使用新密码。")
+    staff.refresh_from_db()
+    assert staff.check_password("Xiaoshan-2019-new")
+    assert "_auth_user_id" in client.session  # still signed in
+
+
+def test_it_refuses_a_wrong_old_password_or_a_weak_new_one_in_chinese(client, staff):
+    client.force_login(staff)
+    wrong = client.post(
+        reverse("password_change"),
+        {"old_password": "guess", "new_password1": "Xiaoshan-2019-new", "new_password2": "Xiaoshan-2019-new"},
+    )
+    assertContains(wrong, "你的旧密码不正确")
+    weak = client.post(
+        reverse("password_change"), {"old_password": "pw-sgj", "new_password1": "123", "new_password2": "123"}
+    )
+    assertContains(weak, "密码太短，至少需要 8 个字符。")
+    staff.refresh_from_db()
+    assert staff.check_password("pw-sgj")
+
+
+def test_it_sends_an_anonymous_visitor_of_the_password_page_to_login(client):
+    response = client.get(reverse("password_change"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))

@@ -267,11 +267,27 @@ def test_it_refuses_more_files_than_allowed(client, staff, task_8, settings):
     assertContains(response, "一次最多上传 2 个文件")
 
 
-def test_it_asks_for_100_percent_when_completed(client, staff, task_8):
+@pytest.mark.parametrize("percent", ["80", "", "abc"])
+def test_it_files_a_completed_report_at_100_percent_whatever_the_percent_said(client, staff, task_8, percent):
+    """The page's script sets 100 when 已完成 is chosen; without script the
+    server does the same rather than refusing the report."""
     client.force_login(staff)
-    response = _post_report(client, task_8, status="completed", percent=80)
-    assertContains(response, "状态为已完成时，完成进度应为 100%")
-    assert response.context["report_form"].errors["percent"]
+    response = _post_report(client, task_8, status="completed", percent=percent)
+    assert response.status_code == 302
+    assert ProgressReport.objects.get().percent == 100
+
+
+def test_it_marks_the_completed_choice_for_the_percent_script(client, staff, task_8):
+    client.force_login(staff)
+    response = client.get(reverse("tasks:detail", args=[task_8.pk]))
+    assertContains(response, 'value="completed" data-sets-percent="100"')
+
+
+def test_it_still_refuses_a_completed_report_below_100_in_the_service(staff, task_8):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="完成进度应为 100%"):
+        report(task_8, staff, status="completed", percent=80)
 
 
 def test_it_tells_the_second_of_two_stale_savers_and_keeps_what_they_typed(client, staff, task_8, july_15):
