@@ -71,7 +71,9 @@ class Event:
 
 
 class Story:
-    def __init__(self, plan: Plan, now: dt.datetime):
+    def __init__(self, plan: Plan, now: dt.datetime, *, light: bool = False):
+        # light (a past year, closed): a report every third month, no sweeps.
+        self.light = light
         self.plan = plan
         self.now = now
         self.end = min(
@@ -106,7 +108,8 @@ class Story:
             if task.unit_id not in diligent:
                 diligent[task.unit_id] = self.rng.random() < 0.85
             self._draw_task(task, diligent=diligent[task.unit_id])
-        self._draw_sweeps()
+        if not self.light:
+            self._draw_sweeps()
 
     def _draw_task(self, task: Task, *, diligent: bool) -> None:
         rng = self.rng
@@ -139,7 +142,7 @@ class Story:
                 percent = max(percent, min(90, 5 * round((100 * share + rng.uniform(-10, 15)) / 5)), 5)
                 self._add(at, "report", task.pk, status=Task.Status.IN_PROGRESS, percent=percent)
                 last = at
-            month += 1
+            month += 3 if self.light else 1
         if done_at is None:
             return
 
@@ -248,11 +251,11 @@ class Story:
         )
 
 
-def build(*, plan: Plan, now: dt.datetime) -> str:
+def build(*, plan: Plan, now: dt.datetime, light: bool = False) -> str:
     """Simulate the plan's year until `now` (or its end); a summary line."""
     from django.contrib.auth import get_user_model
 
-    story = Story(plan, now)
+    story = Story(plan, now, light=light)
     tasks = {
         task.pk: task
         for task in Task.objects.for_plan(plan)

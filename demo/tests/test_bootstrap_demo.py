@@ -44,6 +44,10 @@ def assert_believable(seen: dict, *, year: int) -> None:
     assert 0 < seen["max_days_late"] <= 365
     assert seen["evidence"] > 0 and seen["sent"] > 0
     assert seen["demo_towns"] and all("演示数据" in name for name in seen["demo_towns"])
+    past = seen["annex_year"]
+    assert past["title"].startswith("萧山区2019年度") and past["status"] == "closed"
+    assert 0 < past["on_time_rate"] < 100
+    assert len(past["trend_days"]) == 12 and past["trend_days"][-1] == "2019-12-31"
 
 
 @pytest.mark.parametrize("day", [DEC_3, JUL_15], ids=["3 December", "15 July"])
