@@ -5,8 +5,14 @@ The **state as of a day** is the task as it stood at the end of that day
 (Asia/Shanghai). For today it is the task table itself; for an earlier day it
 is, for each task, the newest django-simple-history row written before the
 next midnight (every report and review writes one, see
-tasks.services._claim). Tasks not yet created then, or inactive then, are not
-counted. The figures (dashboards.figures), the trend (dashboards.trend) and
+tasks.services._claim). Tasks inactive then are not counted.
+
+A plan imported after its year began (the import writes each task's first
+history row) has no record of the days before: from the plan's start (1
+January of its year) until the import, its tasks are counted **as they were
+imported** — the page says so and names the import's day (`first_recorded`,
+docs/dashboards.md). Tasks added later (a unit added to an indicator in
+June) count from the day they were added. The figures (dashboards.figures), the trend (dashboards.trend) and
 the monthly report (dashboards.report) all read tasks through here.
 """
 
@@ -15,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache as cache_function
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet, Window
+from django.db.models import F, Min, Q, QuerySet, Subquery, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext_lazy
@@ -94,14 +100,48 @@ def day_end(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=site_timezone())
 
 
+# The rows the import's sync wrote, one transaction: within this of the
+# plan's first task-history row.
+IMPORT_WINDOW = dt.timedelta(minutes=1)
+
+
+def plan_start(plan: Plan) -> dt.datetime:
+    return dt.datetime.combine(dt.date(plan.year, 1, 1), dt.time.min, tzinfo=site_timezone())
+
+
+def first_recorded(plan: Plan) -> dt.datetime | None:
+    """When the plan's tasks were first recorded (its import), or None."""
+    return (
+        history_model(Task)
+        ._default_manager.filter(indicator__plan=plan)
+        .aggregate(first=Min("history_date"))["first"]
+    )
+
+
+def _import_rows_end(plan: Plan):
+    """SQL for the end of the import's rows: the first task-history row's
+    date plus IMPORT_WINDOW (a subquery: no query of its own)."""
+    first = (
+        history_model(Task)
+        ._default_manager.filter(indicator__plan=plan)
+        .order_by("history_date")
+        .values("history_date")[:1]
+    )
+    return Subquery(first) + IMPORT_WINDOW
+
+
 def task_states(*, plan: Plan, as_of: dt.date, today: dt.date) -> QuerySet:
     """The plan's active tasks as they stood at the end of `as_of`: rows with
     the task's id, unit, indicator, role, status and due date. Today's state
-    is the task table; an earlier day's comes from the task history."""
+    is the task table; an earlier day's comes from the task history (from the
+    plan's start on, a task imported late as it was imported)."""
     if as_of >= today:
         return Task.objects.filter(indicator__plan=plan, is_active=True)
     history = history_model(Task)._default_manager
-    before = history.filter(indicator__plan=plan, history_date__lt=day_end(as_of))
+    recorded = Q(history_date__lt=day_end(as_of))
+    if day_end(as_of) > plan_start(plan):
+        recorded |= Q(history_date__lt=_import_rows_end(plan))
+    before = history.filter(recorded, indicator__plan=plan)
     if connection.vendor == "postgresql":
         # Each task's newest row before the day's end, found once (one query,
         # DISTINCT ON) rather than in each of the overview's queries, and

@@ -79,7 +79,7 @@ def dashboard_charts(overview: Overview) -> dict:
             "label": _("按期完成率（%）"),
         },
         "trend": {
-            "days": [f"{p.day.month}月{p.day.day}日" for p in overview.trend],
+            "days": [_day_label(p.day, overview.scope.plan.year) for p in overview.trend],
             "series": [
                 _series(_("应完成（已到截止日）"), "due", (p.due for p in overview.trend)),
                 _series(_("已报完成（含已办结）"), "completed", (p.completed for p in overview.trend)),
@@ -87,6 +87,13 @@ def dashboard_charts(overview: Overview) -> dict:
             ],
         },
     }
+
+
+def _day_label(day: dt.date, year: int) -> str:
+    """A trend point's day; its year too when it is not the plan's."""
+    if day.year == year:
+        return _("%(month)d月%(day)d日") % {"month": day.month, "day": day.day}
+    return _("%(year)d年%(month)d月%(day)d日") % {"year": day.year, "month": day.month, "day": day.day}
 
 
 def _month_label(month: dt.date, year: int) -> str:

@@ -30,6 +30,7 @@ from functools import cached_property
 
 from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery
+from django.utils.dateparse import parse_datetime
 
 from departments.models import Unit
 from indicators.models import Indicator, Plan
@@ -287,7 +288,8 @@ def dashboard_version(*, plan: Plan) -> tuple:
     reviewed (updated_at, set by every status claim), created, deactivated,
     given another role or due date, when one of the plan's indicators is
     edited (its history), and when any unit is renamed (unit history).
-    dashboards.views keys its cache on it."""
+    dashboards.views keys its cache on it. Its last value is when the plan's
+    first task was created (its import: dashboards.asof.first_recorded)."""
     tables = {
         "task": Task._meta.db_table,
         "indicator": Indicator._meta.db_table,
@@ -303,13 +305,17 @@ def dashboard_version(*, plan: Plan) -> tuple:
         SELECT MAX(t.updated_at), COUNT(*), COUNT(*) FILTER (WHERE t.is_active),
                COUNT(*) FILTER (WHERE t.role = %s), SUM({due_day}),
                (SELECT MAX(history_id) FROM {indicator_history} WHERE plan_id = %s),
-               (SELECT MAX(history_id) FROM {unit_history})
+               (SELECT MAX(history_id) FROM {unit_history}),
+               MIN(t.created_at)
         FROM {task} t JOIN {indicator} i ON i.id = t.indicator_id
         WHERE i.plan_id = %s
     """.format(**tables, due_day=due_day)  # noqa: S608 - table names from the models, due_day above
     with connection.cursor() as cursor:
         cursor.execute(sql, [Task.Role.LEAD, plan.pk, plan.pk])
-        return cursor.fetchone()
+        *fingerprint, first = cursor.fetchone()
+    if isinstance(first, str):  # SQLite: UTC text
+        first = parse_datetime(first).replace(tzinfo=dt.UTC)
+    return (*fingerprint, first)
 
 
 def dashboard_overview(*, scope: Scope, version: tuple | None = None) -> Overview:
@@ -328,5 +334,7 @@ def dashboard_overview(*, scope: Scope, version: tuple | None = None) -> Overvie
         months=months,
         days=days,
         overdue=_overdue_list(states, scope),
-        trend=completion_trend(scope=scope, indicators_version=version[5] if version else None),
+        trend=completion_trend(scope=scope, indicators_version=version[5], imported=version[7])
+        if version
+        else completion_trend(scope=scope),
     )

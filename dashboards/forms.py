@@ -28,9 +28,13 @@ class OverviewFilterForm(QueryForm):
 
     def __init__(self, data, *, plans, plan, categories, units, today):
         data = data.copy()
-        # The defaults show in the fields: the plan chosen, today.
+        # A past plan is shown as of its year's last day: a day after it
+        # adds nothing but days late that the year never had.
+        self.latest = min(today, dt.date(plan.year, 12, 31))
+        # The defaults show in the fields: the plan chosen, today (or the
+        # plan year's last day).
         data.setdefault("plan", str(plan.year))
-        data.setdefault("as_of", today.isoformat())
+        data.setdefault("as_of", self.latest.isoformat())
         super().__init__(data)
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-control" if field is self.fields["as_of"] else "form-select"
@@ -43,7 +47,7 @@ class OverviewFilterForm(QueryForm):
             for p in plans
         ]
         self.fields["plan"].initial = plan.year
-        self.fields["as_of"].widget.attrs.update(min=self.earliest.isoformat(), max=today.isoformat())
+        self.fields["as_of"].widget.attrs.update(min=self.earliest.isoformat(), max=self.latest.isoformat())
         self.fields["category"].choices = [("", _("全部类别")), *[(c, c) for c in categories]]
         self.fields["unit"].choices = [("", _("全部单位")), *[(u.pk, u.name) for u in units]]
 
@@ -53,4 +57,4 @@ class OverviewFilterForm(QueryForm):
             raise forms.ValidationError(_("截至日期不能晚于今天。"))
         if as_of and as_of < self.earliest:
             raise forms.ValidationError(_("截至日期不能早于%(date)s。") % {"date": cn_date(self.earliest)})
-        return as_of
+        return min(as_of, self.latest) if as_of else as_of

@@ -17,7 +17,7 @@ from django.db.models.functions import Lead
 
 from tasks.models import Task
 
-from .asof import Scope, day_end, history_model
+from .asof import IMPORT_WINDOW, Scope, day_end, first_recorded, history_model, plan_start
 
 Status = Task.Status
 # A past day's trend point never changes; a day's worth of caching is plenty.
@@ -34,14 +34,13 @@ class TrendPoint:
 
 def trend_days(*, year: int, as_of: dt.date) -> list[dt.date]:
     """The ends of the plan year's months up to `as_of` (the last one cut to
-    `as_of`), and `as_of` itself when it lies after the plan year."""
+    `as_of`): never a day outside the plan year (a past plan's trend ends on
+    31 December)."""
     days = []
     for month in range(1, 13):
         if dt.date(year, month, 1) > as_of:
             break
         days.append(min(dt.date(year, month, calendar.monthrange(year, month)[1]), as_of))
-    if as_of > dt.date(year, 12, 31):
-        days.append(as_of)
     return days
 
 
@@ -49,7 +48,7 @@ def _trend_key(scope: Scope, day: dt.date, indicators_version) -> str:
     return f"xsreform:trend:{scope.plan.pk}:{scope.unit_id}:{indicators_version}:{day}:{scope.category}"
 
 
-def completion_trend(*, scope: Scope, indicators_version=None) -> list[TrendPoint]:
+def completion_trend(*, scope: Scope, indicators_version=None, imported=...) -> list[TrendPoint]:
     """For each day of trend_days: how many of the (category- and unit-
     filtered) tasks were due by then, reported completed (or verified) and
     verified. The status filter does not apply: it describes the state on
@@ -59,7 +58,8 @@ def completion_trend(*, scope: Scope, indicators_version=None) -> list[TrendPoin
     today's date), so with `indicators_version` (what the category filter
     depends on, from dashboard_version) those days are kept in the cache;
     then today's point, when it is the only one missing, is read from the
-    task table, and the history is not read at all."""
+    task table, and the history is not read at all. `imported` is
+    asof.first_recorded, when the caller knows it already."""
     days = trend_days(year=scope.plan.year, as_of=scope.as_of)
     if not days:
         return []
@@ -80,24 +80,32 @@ def completion_trend(*, scope: Scope, indicators_version=None) -> list[TrendPoin
             ),
         )
     elif missing:
-        for point in _trend_from_history(scope, missing):
+        for point in _trend_from_history(scope, missing, imported):
             known[point.day] = point
             if point.day in keys:
                 cache.set(keys[point.day], (point.due, point.completed, point.verified), TREND_CACHE_SECONDS)
     return [known[day] for day in days]
 
 
-def _trend_from_history(scope: Scope, days: list[dt.date]) -> list[TrendPoint]:
+def _trend_from_history(scope: Scope, days: list[dt.date], imported=...) -> list[TrendPoint]:
     """The trend's points from the task history. Each history row is the
     task's state from its history_date until the next row's (a window
     function finds it). Instead of joining every row with every day, the
     database puts each row's start, end and due date into buckets of the
     days (width_bucket on PostgreSQL, see _bounds_reached) and counts rows
     per bucket; Python then adds the few hundred bucket counts to the days
-    they cover."""
+    they cover.
+
+    A plan imported after its start: the rows of the import count from the
+    first day (asof.task_states)."""
     cutoffs = [day_end(day) for day in days]
+    if imported is ...:
+        imported = first_recorded(scope.plan)
+    # The import's rows count from the first day, even when written later.
+    backfill = imported is not None and imported + IMPORT_WINDOW > plan_start(scope.plan)
+    until = max(cutoffs[-1], imported + IMPORT_WINDOW) if backfill else cutoffs[-1]
     history = scope.narrow(
-        history_model(Task)._default_manager.filter(indicator__plan=scope.plan, history_date__lt=cutoffs[-1])
+        history_model(Task)._default_manager.filter(indicator__plan=scope.plan, history_date__lt=until)
     )
     rows = (
         history.annotate(
@@ -116,6 +124,9 @@ def _trend_from_history(scope: Scope, days: list[dt.date]) -> list[TrendPoint]:
     # last = #cutoffs <= valid_until. It is due on day k when due_date <=
     # days[k]: for k >= #days before due_date.
     first, first_params = _bounds_reached("r.history_date", cutoffs, "timestamptz")
+    if backfill:
+        first = f"CASE WHEN r.history_date < %s THEN 0 ELSE {first} END"
+        first_params = [_adapt_moment(imported + IMPORT_WINDOW), *first_params]
     last, last_params = _bounds_reached("r.valid_until", cutoffs, "timestamptz")
     # #days before due_date = #(the days after them) on or before due_date.
     due_from, due_params = _bounds_reached("r.due_date", [day + dt.timedelta(days=1) for day in days], "date")
@@ -151,6 +162,12 @@ def _trend_from_history(scope: Scope, days: list[dt.date]) -> list[TrendPoint]:
         for point in points[max(first, due_from) : last]:
             point.due += count
     return points
+
+
+def _adapt_moment(moment: dt.datetime):
+    if connection.vendor == "postgresql":
+        return moment
+    return connection.ops.adapt_datetimefield_value(moment)
 
 
 def _bounds_reached(column: str, bounds: list, db_type: str) -> tuple[str, list]:

@@ -21,9 +21,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from indicators.models import Plan
+from indicators.selectors import plan_unowned
 from tasks import access
 
-from .asof import Scope, StatusFilter
+from .asof import Scope, StatusFilter, plan_start
 from .charts import dashboard_charts
 from .figures import OVERDUE_LIST_LIMIT, dashboard_overview, dashboard_version, plan_categories, plan_units
 from .forms import OverviewFilterForm
@@ -63,7 +64,7 @@ def _scope(request, *, plan: Plan, today: dt.date) -> tuple[Scope, OverviewFilte
     )
     scope = Scope(
         plan=plan,
-        as_of=form.value("as_of", today),
+        as_of=form.value("as_of", form.latest),
         today=today,
         category=form.value("category", ""),
         unit_id=form.value("unit"),
@@ -93,7 +94,13 @@ def _body(request, *, plan: Plan | None, today: dt.date, version: tuple | None) 
     scope, form = _scope(request, plan=plan, today=today)
     data = dashboard_overview(scope=scope, version=version)
     last_month_end = scope.as_of.replace(day=1) - dt.timedelta(days=1)
+    # A plan imported after its year began: the days before show the tasks as
+    # imported (dashboards.asof), and the page says so.
+    imported = version[7]
+    imported_on = timezone.localdate(imported) if imported and imported > plan_start(plan) else None
     context = {
+        "imported_on": imported_on,
+        "before_import": bool(imported_on) and scope.as_of < imported_on,
         "scope": scope,
         "form": form,
         "overview": data,
@@ -139,7 +146,25 @@ def overview(request):
         body = _body(request, plan=plan, today=today, version=version)
         if key:
             cache.set(key, body, CACHE_SECONDS)
-    return render(request, "dashboards/overview.html", {"body": mark_safe(body)})  # noqa: S308 - rendered above
+    unowned = _unowned_panel(request, plan=plan, key=key) if plan else ""
+    return render(
+        request,
+        "dashboards/overview.html",
+        {"body": mark_safe(body), "unowned": mark_safe(unowned)},  # noqa: S308 - rendered here
+    )
+
+
+def _unowned_panel(request, *, plan: Plan, key: str) -> str:
+    """Work that belongs to nobody, with links to fix it in the admin: for
+    the reform office (and admins) only, cached like the page."""
+    if not access.is_reform_office(request.user):
+        return ""
+    panel_key = key + ":unowned"
+    panel = cache.get(panel_key)
+    if panel is None:
+        panel = render_to_string("dashboards/_unowned.html", {"unowned": plan_unowned(plan=plan)}, request)
+        cache.set(panel_key, panel, CACHE_SECONDS)
+    return panel
 
 
 @login_required

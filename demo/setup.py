@@ -75,7 +75,9 @@ def plan_import(*, year: int, at: dt.datetime) -> tuple[Plan, bool, str]:
     if not report.ok:
         raise CommandError("; ".join(str(p) for p in report.errors))
     plan = Plan.objects.get(year=year)
-    indicator_sections_fill(plan=plan, sections=json.loads(SECTIONS.read_text(encoding="utf-8")))
+    indicator_sections_fill(
+        plan=plan, sections=json.loads(SECTIONS.read_text(encoding="utf-8")), now=at if created else None
+    )
     return plan, created, report.summary_line()
 
 

@@ -19,6 +19,7 @@ verified, or returned with a reason and completed again."""
 import calendar
 import datetime as dt
 import io
+import logging
 import random
 import struct
 import zlib
@@ -70,7 +71,9 @@ class Event:
 
 
 class Story:
-    def __init__(self, plan: Plan, now: dt.datetime):
+    def __init__(self, plan: Plan, now: dt.datetime, *, light: bool = False):
+        # light (a past year, closed): a report every third month, no sweeps.
+        self.light = light
         self.plan = plan
         self.now = now
         self.end = min(
@@ -105,7 +108,8 @@ class Story:
             if task.unit_id not in diligent:
                 diligent[task.unit_id] = self.rng.random() < 0.85
             self._draw_task(task, diligent=diligent[task.unit_id])
-        self._draw_sweeps()
+        if not self.light:
+            self._draw_sweeps()
 
     def _draw_task(self, task: Task, *, diligent: bool) -> None:
         rng = self.rng
@@ -138,7 +142,7 @@ class Story:
                 percent = max(percent, min(90, 5 * round((100 * share + rng.uniform(-10, 15)) / 5)), 5)
                 self._add(at, "report", task.pk, status=Task.Status.IN_PROGRESS, percent=percent)
                 last = at
-            month += 1
+            month += 3 if self.light else 1
         if done_at is None:
             return
 
@@ -184,34 +188,43 @@ class Story:
     # Writing it, through the services.
 
     def run(self, tasks: dict[int, Task], reporters: dict, office) -> Counter:
+        """The events in time order. What happens between two sweeps is
+        committed at once (one transaction: SQLite commits cost a disk
+        flush each), so the reports' on-commit signals have run when the
+        sweep looks."""
         done = Counter()
-        for event in sorted(self.events):
-            if event.kind in ("sweep", "month_end"):
+        batch: list[Event] = []
+        for event in [*sorted(self.events), None]:
+            if event is not None and event.kind not in ("sweep", "month_end"):
+                batch.append(event)
+                continue
+            with transaction.atomic():
+                for work in batch:
+                    self._work(work, tasks, reporters, office, done)
+            batch = []
+            if event is not None:
                 result = sweep.run(now=event.at, month_end=event.kind == "month_end", any_day=True)
                 done["notices"] += sum(result.found.values())
                 done["digests"] += len(result.digests)
-                continue
-            task = tasks[event.task_id]
-            if event.kind == "report":
-                self._report(task, reporters[task.unit_id], event)
-                done["reports"] += 1
-            else:
-                decision = event.values["decision"]
-                reason = (
-                    texts.return_reason(self.rng, task.indicator)
-                    if decision == Review.Decision.RETURNED
-                    else ""
-                )
-                services.task_review(
-                    task=task,
-                    user=office,
-                    decision=decision,
-                    reason=reason,
-                    expected_version=task.version,
-                    now=event.at,
-                )
-                done[str(decision)] += 1
         return done
+
+    def _work(self, event: Event, tasks: dict[int, Task], reporters: dict, office, done: Counter) -> None:
+        task = tasks[event.task_id]
+        if event.kind == "report":
+            self._report(task, reporters[task.unit_id], event)
+            done["reports"] += 1
+            return
+        decision = event.values["decision"]
+        reason = texts.return_reason(self.rng, task.indicator) if decision == Review.Decision.RETURNED else ""
+        services.task_review(
+            task=task,
+            user=office,
+            decision=decision,
+            reason=reason,
+            expected_version=task.version,
+            now=event.at,
+        )
+        done[str(decision)] += 1
 
     def _report(self, task: Task, user, event: Event) -> None:
         values = event.values
@@ -238,11 +251,11 @@ class Story:
         )
 
 
-def build(*, plan: Plan, now: dt.datetime) -> str:
+def build(*, plan: Plan, now: dt.datetime, light: bool = False) -> str:
     """Simulate the plan's year until `now` (or its end); a summary line."""
     from django.contrib.auth import get_user_model
 
-    story = Story(plan, now)
+    story = Story(plan, now, light=light)
     tasks = {
         task.pk: task
         for task in Task.objects.for_plan(plan)
@@ -254,7 +267,16 @@ def build(*, plan: Plan, now: dt.datetime) -> str:
     with transaction.atomic():
         reporters = unit_reporters()
         office = get_user_model().objects.get(username=OFFICE)
-    done = story.run(tasks, reporters, office)
+    # Thousands of reports: their INFO lines would drown the command's output.
+    quiet = [logging.getLogger(name) for name in ("tasks.services", "reminders")]
+    levels = [logger.level for logger in quiet]
+    for logger in quiet:
+        logger.setLevel(logging.WARNING)
+    try:
+        done = story.run(tasks, reporters, office)
+    finally:
+        for logger, level in zip(quiet, levels, strict=True):
+            logger.setLevel(level)
     return ", ".join(f"{count} {what}" for what, count in sorted(done.items()))
 
 

@@ -426,14 +426,18 @@ def _target_set_status(*, targets, status, user) -> int:
 
 
 @transaction.atomic
-def indicator_sections_fill(*, plan: Plan, sections: dict[str, str], user=None) -> int:
+def indicator_sections_fill(
+    *, plan: Plan, sections: dict[str, str], user=None, now: dt.datetime | None = None
+) -> int:
     """Give the plan's indicators the section of the work-points text they
     belong to (code → "二（二）2 持续推进商事登记便利化改革"), where none is set:
     the annex does not carry it, and what an admin entered is kept."""
     indicators = list(Indicator.objects.filter(plan=plan, section="", code__in=sections))
     for indicator in indicators:
         indicator.section = sections[indicator.code]
-    bulk_update_with_history(indicators, Indicator, ["section"], batch_size=500, default_user=user)
+    bulk_update_with_history(
+        indicators, Indicator, ["section"], batch_size=500, default_user=user, default_date=now
+    )
     return len(indicators)
 
 

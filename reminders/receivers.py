@@ -12,8 +12,8 @@ from . import selectors, services
 
 
 @receiver(tasks_changed)
-def void_stale_notices(sender, task_ids, why, **kwargs):
-    services.notices_void_stale(task_ids=task_ids)
+def void_stale_notices(sender, task_ids, why, now=None, **kwargs):
+    services.notices_void_stale(task_ids=task_ids, now=now)
 
 
 @receiver(plan_status_changed)

@@ -60,7 +60,7 @@ def task_sync_plan(*, plan: Plan, now: dt.datetime | None = None) -> dict[str, i
     bulk_update_with_history(
         to_update, Task, ["role", "due_date", "is_active"], batch_size=1000, default_date=now
     )
-    signals.send_on_commit(task_ids=[t.pk for t in to_update], why="synced")
+    signals.send_on_commit(task_ids=[t.pk for t in to_update], why="synced", now=now)
     counts = {"created": len(to_create), "updated": len(to_update)}
     logger.info("tasks synced for plan %s: %s", plan.year, counts)
     return counts
@@ -228,7 +228,7 @@ def progress_report_create(
         len(stored),
         len(referenced),
     )
-    signals.send_on_commit(task_ids=[task.pk], why="reported")
+    signals.send_on_commit(task_ids=[task.pk], why="reported", now=now)
     return report
 
 
@@ -266,7 +266,7 @@ def task_review(
     review._history_user, review._history_date = user, now
     review.save()
     logger.info("task %s %s by %s", task.pk, decision, user.pk)
-    signals.send_on_commit(task_ids=[task.pk], why="reviewed")
+    signals.send_on_commit(task_ids=[task.pk], why="reviewed", now=now)
     return review
 
 

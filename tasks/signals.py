@@ -11,12 +11,15 @@ they must hear of something here, or add to a page here, they listen.
   task; each receiver returns a `Panel` (or None). The reminders add 催办 for
   the reform office."""
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.dispatch import Signal
 
-tasks_changed = Signal()  # task_ids: list[int], why: str ("reported", "reviewed", "synced")
+# task_ids: list[int], why: str ("reported", "reviewed", "synced"), now: the
+# moment it happened (None: the clock; the demo's simulated months pass it)
+tasks_changed = Signal()
 task_page_panels = Signal()  # task, request → Panel | None
 
 
@@ -26,10 +29,10 @@ class Panel:
     context: dict = field(default_factory=dict)
 
 
-def send_on_commit(*, task_ids, why: str) -> None:
+def send_on_commit(*, task_ids, why: str, now: dt.datetime | None = None) -> None:
     ids = sorted(set(task_ids))
     if ids:
-        transaction.on_commit(lambda: tasks_changed.send(sender=__name__, task_ids=ids, why=why))
+        transaction.on_commit(lambda: tasks_changed.send(sender=__name__, task_ids=ids, why=why, now=now))
 
 
 def panels_for(*, task, request) -> list[Panel]:

@@ -45,9 +45,23 @@ def facts(*, year: int) -> dict:
         "evidence": Evidence.objects.filter(report__task__indicator__plan=plan).count(),
         "notices": Reminder.objects.filter(task__indicator__plan=plan).count(),
         "sent": Reminder.objects.filter(task__indicator__plan=plan, sent_at__isnull=False).count(),
+        "annex_year": _annex_year(),
         "demo_towns": sorted(
             Unit.objects.filter(unit_type__in=["town", "subdistrict"]).values_list("name", flat=True)
         ),
+    }
+
+
+def _annex_year() -> dict:
+    """The 2019 plan kept beside the current one: closed, as of its last day."""
+    plan = Plan.objects.get(year=2019)
+    last_day = dt.date(2019, 12, 31)
+    overview = dashboard_overview(scope=Scope(plan=plan, as_of=last_day, today=timezone.localdate()))
+    return {
+        "title": plan.title,
+        "status": plan.status,
+        "on_time_rate": overview.totals.on_time_rate,
+        "trend_days": [point.day.isoformat() for point in overview.trend],
     }
 
 

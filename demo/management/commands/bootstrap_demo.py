@@ -8,11 +8,17 @@ import datetime as dt
 import time
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from demo import story
 from demo.setup import ACCOUNTS, PASSWORD, accounts_ensure, plan_import, units_ensure
+from indicators.models import Plan
+from indicators.services import plan_close
+
+# The annex's own year: kept beside the current one as a closed plan.
+ANNEX_YEAR = 2019
 
 
 class Command(BaseCommand):
@@ -44,9 +50,13 @@ class Command(BaseCommand):
         year = year or timezone.localdate(now).year
         for line in units_ensure():
             self.stdout.write(line)
+        accounts_ensure()
+        if year > ANNEX_YEAR:
+            # First, while no later plan exists (the sweep looks at every
+            # active plan).
+            self._annex_year(now=now, no_story=no_story)
         plan, _created, summary = plan_import(year=year, at=story.plan_start(year=year, now=now))
         self.stdout.write(f"annex {year}: {summary}")
-        accounts_ensure()
 
         if no_story:
             pass
@@ -62,3 +72,22 @@ class Command(BaseCommand):
             label = {"admin": "admin", "staff": f"staff of {unit}"}.get(role, role)
             self.stdout.write(f"  {username:<8} {label}")
         self.stdout.write(f"built in {dt.timedelta(seconds=round(time.perf_counter() - started))}")
+
+    def _annex_year(self, *, now, no_story: bool) -> None:
+        """The 2019 plan as the annex gives it, its year simulated lightly
+        (a report every third month, no notices), then closed (已结束) by
+        the office: a past year to look back on."""
+        plan = Plan.objects.filter(year=ANNEX_YEAR).first()
+        if plan is not None and plan.status == Plan.Status.CLOSED:
+            return
+        if plan is None:
+            plan, _created, summary = plan_import(
+                year=ANNEX_YEAR, at=story.plan_start(year=ANNEX_YEAR, now=now)
+            )
+            self.stdout.write(f"annex {ANNEX_YEAR}: {summary}")
+        if not no_story and plan.is_active and not story.is_built(plan=plan):
+            result = story.build(plan=plan, now=now, light=True)
+            self.stdout.write(f"story of {ANNEX_YEAR}: {result}")
+        if plan.is_active:
+            plan_close(plan=plan, user=get_user_model().objects.get(username=story.OFFICE))
+            self.stdout.write(f"plan {ANNEX_YEAR}: closed")
