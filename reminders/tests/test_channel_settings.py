@@ -170,4 +170,7 @@ def test_it_cuts_to_the_byte_and_says_how_many_were_left_out():
 
     assert (text, left) == ("H\naaaaaaaaaa\naaaaaaaaaa\nmore 3", 3)
     assert len(text.encode()) == 30
-    assert dingtalk.cut("H", lines, lambda n: f"more {n}", limit=1000) == ("\n".join(["H", *lines, "more 0"]), 0)
+    assert dingtalk.cut("H", lines, lambda n: f"more {n}", limit=1000) == (
+        "\n".join(["H", *lines, "more 0"]),
+        0,
+    )
