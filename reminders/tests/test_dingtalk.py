@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.conf import settings
+from django.core import mail
 
 from departments.models import Unit
 from indicators.models import Indicator
@@ -288,3 +289,19 @@ def test_it_marks_sent_a_message_whose_answer_came_after_its_claim_was_settled(u
         assert Delivery.objects.get().status == "unconfirmed"
         channels._mark(token, channels.Outcome("sent", "0"))
     assert Delivery.objects.get().status == "sent"
+
+
+def test_it_does_not_post_again_when_the_email_is_retried(units, contacts, robot, flaky_mail, eager):
+    robot_for(robot)
+    task = make_task(due=D(2019, 7, 31))
+    sweep.find_overdue(now=MOMENT)
+    flaky_mail.failures = 1  # the mail server refuses the first attempt
+
+    with time_machine.travel(MOMENT, tick=False):
+        jobs.reminders_deliver_unit(unit().pk)
+    assert (len(mail.outbox), len(robot.messages)) == (0, 1)
+    with time_machine.travel(MOMENT + dt.timedelta(minutes=2), tick=False):
+        jobs.reminders_deliver_unit(unit().pk)  # the e-mail's retry
+
+    assert (len(mail.outbox), len(robot.messages), robot.requests) == (1, 1, 1)
+    assert Reminder.objects.get(task=task, period="2019-07-31#0").status() == "sent"
