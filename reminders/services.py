@@ -229,6 +229,7 @@ def channel_settings_update(*, unit: Unit | None, data: dict, user) -> ChannelSe
     if data.get("secret"):
         config.set_secret(data["secret"])
     config.updated_at, config.updated_by = timezone.now(), user
+    config._history_user = user
     config.save()
     unit_id = unit.pk if unit else None
     held = 0
