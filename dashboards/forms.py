@@ -38,7 +38,10 @@ class OverviewFilterForm(QueryForm):
         # The office drafts a plan in the year before it: the earliest day
         # whose state can be asked for.
         self.earliest = dt.date(plan.year - 1, 1, 1)
-        self.fields["plan"].choices = [(p.year, _("%(year)d年度") % {"year": p.year}) for p in plans]
+        self.fields["plan"].choices = [
+            (p.year, _("%(year)d年度（%(status)s）") % {"year": p.year, "status": p.get_status_display()})
+            for p in plans
+        ]
         self.fields["plan"].initial = plan.year
         self.fields["as_of"].widget.attrs.update(min=self.earliest.isoformat(), max=today.isoformat())
         self.fields["category"].choices = [("", _("全部类别")), *[(c, c) for c in categories]]

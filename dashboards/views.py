@@ -118,7 +118,7 @@ def _cache_key(request, *, plan: Plan, today: dt.date, version: tuple) -> str:
     # The office's page has tick boxes on the overdue list (催办所选), the leaders' not.
     user = getattr(request, "user", None)
     role = user is not None and access.is_reform_office(user)
-    raw = repr((plan.pk, today.isoformat(), get_language(), version, query, role))
+    raw = repr((plan.pk, plan.status, today.isoformat(), get_language(), version, query, role))
     return "xsreform:dashboard:" + hashlib.sha256(raw.encode()).hexdigest()
 
 

@@ -17,6 +17,7 @@ _VIEW = [
     "view_task",
     "view_progressreport",
     "view_review",
+    "view_target",
 ]
 ROLE_PERMISSIONS = {
     REFORM_OFFICE: [
@@ -29,6 +30,8 @@ ROLE_PERMISSIONS = {
         "change_indicatorunit",
         "delete_indicatorunit",
         "export_indicator",
+        "add_target",
+        "change_target",
         "view_membership",
     ],
     LEADER: _VIEW,

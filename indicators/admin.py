@@ -8,17 +8,20 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.tmp_storages import MediaStorage
 from simple_history.admin import SimpleHistoryAdmin
 
 from .annex import AnnexFileError
-from .models import PLAN_YEAR_MAX, PLAN_YEAR_MIN, Indicator, IndicatorUnit, Plan, validate_plan_year
+from .models import PLAN_YEAR_MAX, PLAN_YEAR_MIN, Indicator, IndicatorUnit, Plan, Target, validate_plan_year
 from .resources import AnnexXLSX, IndicatorResource
+from .services import target_confirm, target_delete, target_restore
 from .signals import plan_changed
+from .targets import target_key
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +86,13 @@ class AnnexImportForm(ImportForm):
         widget=forms.NumberInput(attrs={"min": PLAN_YEAR_MIN, "max": PLAN_YEAR_MAX}),
         help_text=YEAR_HELP,
     )
+    draft = forms.BooleanField(
+        label=gettext_lazy("作为草案导入"),
+        required=False,
+        help_text=gettext_lazy(
+            "新建的计划先作为草案（可征求意见，通过后才生成任务）；不勾选则直接执行。已有计划的状态不变。"
+        ),
+    )
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
@@ -96,6 +106,7 @@ class AnnexImportForm(ImportForm):
 
 class AnnexConfirmImportForm(ConfirmImportForm):
     year = forms.IntegerField(required=False, widget=forms.HiddenInput())
+    draft = forms.BooleanField(required=False, widget=forms.HiddenInput())
 
 
 class IndicatorUnitInline(admin.TabularInline):
@@ -107,12 +118,138 @@ class IndicatorUnitInline(admin.TabularInline):
 
 @admin.register(Plan)
 class PlanAdmin(SimpleHistoryAdmin):
-    list_display = ["year", "title", "indicator_count"]
+    list_display = ["year", "title", "status", "indicator_count"]
+    list_filter = ["status"]
     search_fields = ["title"]
+    # The status changes on the plan's page in the portal (plans:detail),
+    # through the services that check the order and notify the units.
+    readonly_fields = ["status"]
 
     @admin.display(description=gettext_lazy("指标数"))
     def indicator_count(self, plan):
         return plan.indicators.count()
+
+
+class TargetReviewFilter(admin.SimpleListFilter):
+    title = gettext_lazy("原文核对")
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("needed", _("原文已改，待核对"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "needed":
+            return queryset.needing_review()
+        return queryset
+
+
+class TargetAdminForm(forms.ModelForm):
+    class Meta:
+        model = Target
+        fields = [
+            "indicator",
+            "name",
+            "direction",
+            "value",
+            "value_min",
+            "value_max",
+            "unit",
+            "quote",
+            "implied",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        indicator = data.get("indicator")
+        if self.instance.pk is None and indicator is not None and not self.errors:
+            is_range = data.get("direction") == Target.Direction.RANGE
+            key = target_key(
+                name=data.get("name", ""),
+                unit=data.get("unit", ""),
+                direction=data.get("direction", ""),
+                value=None if is_range else data.get("value"),
+                value_min=data.get("value_min") if is_range else None,
+                value_max=data.get("value_max") if is_range else None,
+            )
+            if Target.objects.filter(indicator=indicator, key=key).exists():
+                raise forms.ValidationError(_("该指标已有同样的目标（可能已删除，可在列表中恢复）。"))
+            self.instance.key = key
+        return data
+
+
+@admin.register(Target)
+class TargetAdmin(SimpleHistoryAdmin):
+    """The targets read from the annex: the office confirms, edits or deletes
+    the proposals (docs/targets.md). Deleting keeps the row as 已删除, so a
+    re-import does not propose it again; nothing is removed for good."""
+
+    list_display = ["indicator_code", "name", "goal", "quote_shown", "implied", "status", "confirmed_by"]
+    list_display_links = ["name"]
+    list_filter = ["indicator__plan", "status", TargetReviewFilter, "implied", "direction"]
+    search_fields = ["indicator__code", "name", "quote"]
+    list_select_related = ["indicator__plan", "confirmed_by"]
+    raw_id_fields = ["indicator"]
+    fields = [
+        "indicator",
+        "name",
+        "direction",
+        "value",
+        "value_min",
+        "value_max",
+        "unit",
+        "quote",
+        "implied",
+        "status",
+        "confirmed_by",
+        "confirmed_at",
+    ]
+    readonly_fields = ["status", "confirmed_by", "confirmed_at"]
+    actions = ["confirm", "delete", "restore"]
+    list_per_page = 100
+    # A target added by hand gets the key of its reading (TargetAdminForm),
+    # so that no import proposes it again.
+    form = TargetAdminForm
+
+    def get_readonly_fields(self, request, obj=None):
+        # Where a target came from is part of it: only one added by hand
+        # chooses its indicator and quote.
+        if obj is not None:
+            return [*self.readonly_fields, "indicator", "quote", "implied"]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=gettext_lazy("序号"), ordering="indicator__position")
+    def indicator_code(self, target):
+        return target.indicator.code
+
+    @admin.display(description=pgettext_lazy("target", "目标"))
+    def goal(self, target):
+        return target.goal_display
+
+    @admin.display(description=pgettext_lazy("target", "原文"))
+    def quote_shown(self, target):
+        if target.status == Target.Status.CONFIRMED and not target.quote_in_text:
+            return format_html("{}<br><strong>{}</strong>", target.quote, _("原文已改，请核对"))
+        return target.quote
+
+    @admin.action(description=gettext_lazy("确认所选目标"), permissions=["change"])
+    def confirm(self, request, queryset):
+        count = target_confirm(targets=queryset, user=request.user)
+        messages.success(request, _("已确认 %(count)s 个目标。") % {"count": count})
+
+    @admin.action(description=gettext_lazy("删除所选目标（不再建议）"), permissions=["change"])
+    def delete(self, request, queryset):
+        count = target_delete(targets=queryset, user=request.user)
+        messages.success(
+            request, _("已删除 %(count)s 个目标；再次导入同样的文字时不会再建议。") % {"count": count}
+        )
+
+    @admin.action(description=gettext_lazy("恢复为建议"), permissions=["change"])
+    def restore(self, request, queryset):
+        count = target_restore(targets=queryset, user=request.user)
+        messages.success(request, _("已将 %(count)s 个目标恢复为建议。") % {"count": count})
 
 
 @admin.register(Indicator)
@@ -154,12 +291,14 @@ class IndicatorAdmin(ImportExportMixin, SimpleHistoryAdmin):
         data = super().get_import_data_kwargs(**kwargs)
         if form is not None and form.is_valid():
             data["year"] = form.cleaned_data.get("year")
+            data["draft"] = bool(form.cleaned_data.get("draft"))
         return data
 
     def get_confirm_form_initial(self, request, import_form):
         initial = super().get_confirm_form_initial(request, import_form)
         if import_form is not None:
             initial["year"] = import_form.cleaned_data.get("year")
+            initial["draft"] = bool(import_form.cleaned_data.get("draft"))
         return initial
 
     def import_action(self, request, **kwargs):

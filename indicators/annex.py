@@ -530,6 +530,12 @@ def _read_title(annex: Annex, title_rows: list[tuple], year: int | None) -> None
     row, annex.title = titled[0] if titled else (None, "")
     if year is not None:
         annex.year = year
+        if titled:
+            # The 2019 annex imported as plan 2026 is titled 萧山区2026年度…
+            own = YEAR_PATTERN.search(annex.title).group(1)
+            annex.title = YEAR_PATTERN.sub(
+                lambda m: m.group(0).replace(own, str(year)) if m.group(1) == own else m.group(0), annex.title
+            )
     elif titled:
         annex.year = int(YEAR_PATTERN.search(annex.title).group(1))
     limit = Plan._meta.get_field("title").max_length

@@ -1,13 +1,18 @@
 """What the plan says: a year's plan and its numbered indicators with their
 lead and responsible units."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from departments.models import Unit
+
+from .targets import goal_text
 
 # The one range of plan years: the model, the admin's import form, the annex
 # parser and `import_annex --year` all check it through validate_plan_year.
@@ -26,7 +31,22 @@ def validate_plan_year(year: int) -> None:
         )
 
 
+class PlanQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=Plan.Status.ACTIVE)
+
+
 class Plan(models.Model):
+    """One year's plan. It lives a year: 草案 → 征求意见 → 执行中 → 已结束
+    (docs/year.md). Only the transition services (indicators.services.plan_*)
+    change `status`, each recording who in the history."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草案")
+        CONSULTATION = "consultation", _("征求意见")
+        ACTIVE = "active", _("执行中")
+        CLOSED = "closed", _("已结束")
+
     year = models.PositiveSmallIntegerField(_("年度"), unique=True, validators=[validate_plan_year])
     title = models.CharField(_("标题"), max_length=200)
     # Read by the reminder sweep (reminders.sweep).
@@ -42,9 +62,13 @@ class Plan(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(28)],
         help_text=_("每月这一天起，本月尚未报送进展的单位会收到提醒。"),
     )
+    # Active by default: a plan imported without --draft is live at once, as
+    # before plans had a status (the migration sets existing plans active).
+    status = models.CharField(_("状态"), max_length=16, choices=Status, default=Status.ACTIVE)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     history = HistoricalRecords()
+    objects = PlanQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("年度计划")
@@ -53,6 +77,19 @@ class Plan(models.Model):
 
     def __str__(self):
         return self.title or f"{self.year}年度计划"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+    @property
+    def has_tasks(self) -> bool:
+        """Tasks exist only for adopted plans (执行中, 已结束)."""
+        return self.status in (self.Status.ACTIVE, self.Status.CLOSED)
 
 
 class IndicatorQuerySet(models.QuerySet):
@@ -149,3 +186,114 @@ class IndicatorUnit(models.Model):
 
     def __str__(self):
         return f"{self.get_role_display()}：{self.unit.name}"
+
+
+class TargetQuerySet(models.QuerySet):
+    def live(self):
+        """Proposed or confirmed: what the office still has to look at or measure."""
+        return self.exclude(status=Target.Status.DELETED)
+
+    def needing_review(self):
+        """Confirmed targets whose quote is no longer in the indicator's text
+        (the annex was re-imported with another wording): worked out from the
+        text itself, so an admin edit of the text counts as well."""
+        return self.filter(status=Target.Status.CONFIRMED).exclude(indicator__task_text__contains=F("quote"))
+
+
+class Target(models.Model):
+    """A number an indicator must reach, read from its text (targets.py) and
+    confirmed by the office: "实时在线率90%" → 实时在线率 ≥ 90 %."""
+
+    class Direction(models.TextChoices):
+        AT_LEAST = ">=", _("不低于")
+        AT_MOST = "<=", _("不高于")
+        RANGE = "range", _("区间")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("建议")
+        CONFIRMED = "confirmed", _("已确认")
+        DELETED = "deleted", _("已删除")
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("指标"), on_delete=models.CASCADE, related_name="targets"
+    )
+    # The reading it was first proposed as (normalised name, unit, direction,
+    # values; targets.Proposal.key). It never changes when the office edits the
+    # target, so a re-import recognises it and neither proposes it again
+    # (deleted) nor twice (confirmed).
+    key = models.CharField(_("识别键"), max_length=255, editable=False)
+    position = models.PositiveSmallIntegerField(_("排序"), default=0)
+    name = models.CharField(_("目标名称"), max_length=200)
+    direction = models.CharField(_("方向"), max_length=8, choices=Direction)
+    value = models.DecimalField(_("目标值"), max_digits=14, decimal_places=4, null=True, blank=True)
+    value_min = models.DecimalField(_("下限"), max_digits=14, decimal_places=4, null=True, blank=True)
+    value_max = models.DecimalField(_("上限"), max_digits=14, decimal_places=4, null=True, blank=True)
+    unit = models.CharField(
+        _("单位"), max_length=20, blank=True, help_text=_("照原文写，如 %、个工作日、件。")
+    )
+    quote = models.CharField(
+        pgettext_lazy("target", "原文"),
+        max_length=500,
+        blank=True,
+        help_text=_("目标任务中提出此目标的原文。"),
+    )
+    implied = models.BooleanField(
+        _("文字推断"), default=False, help_text=_("原文没有数字，由“全覆盖”“所有……均可”等文字推断为 100%。")
+    )
+    status = models.CharField(_("状态"), max_length=12, choices=Status, default=Status.PROPOSED)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = TargetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = pgettext_lazy("target", "目标")
+        verbose_name_plural = pgettext_lazy("target", "目标")
+        ordering = ["indicator", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "key"], name="target_unique_indicator_key"),
+            models.CheckConstraint(
+                condition=(
+                    Q(direction="range", value=None, value_min__isnull=False, value_max__isnull=False)
+                    & Q(value_min__lte=F("value_max"))
+                )
+                | (Q(direction__in=[">=", "<="], value__isnull=False, value_min=None, value_max=None)),
+                name="target_values_fit_direction",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="confirmed", confirmed_at__isnull=False) | ~Q(status="confirmed"),
+                name="target_confirmed_has_when",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.goal_display}"
+
+    @property
+    def goal_display(self) -> str:
+        return goal_text(self.direction, self.value, self.value_min, self.value_max, self.unit)
+
+    @property
+    def quote_in_text(self) -> bool:
+        return self.quote in self.indicator.task_text
+
+    def clean(self):
+        if self.direction == self.Direction.RANGE:
+            if self.value_min is None or self.value_max is None:
+                raise ValidationError(_("区间目标需要填写下限和上限。"))
+            if self.value_min > self.value_max:
+                raise ValidationError(_("下限不能大于上限。"))
+            self.value = None
+        elif self.direction:
+            if self.value is None:
+                raise ValidationError({"value": _("请填写目标值。")})
+            self.value_min = self.value_max = None

@@ -18,6 +18,7 @@ on purpose:
 import tablib
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from import_export import fields, resources
 from import_export.formats import base_formats
 from import_export.results import Error, Result, RowResult
@@ -95,7 +96,9 @@ class IndicatorResource(resources.ModelResource):
         """The whole workbook at once, through the one importer."""
         grid = [tuple(row) for row in dataset]
         annex = parse_grid(grid, year=kwargs.get("year"))
-        report = annex_import(annex=annex, dry_run=dry_run, user=kwargs.get("user"))
+        report = annex_import(
+            annex=annex, dry_run=dry_run, user=kwargs.get("user"), draft=bool(kwargs.get("draft"))
+        )
         return annex_result(report, grid)
 
 
@@ -104,7 +107,7 @@ def annex_result(report, grid) -> Result:
     with the importer's report attached as `result.annex_report`."""
     result = Result()
     result.annex_report = report
-    result.diff_headers = list(COLUMNS.values())
+    result.diff_headers = [*COLUMNS.values(), _("建议目标")]
     result.total_rows = len(report.changes)
     for problem in report.errors:
         if problem.row is None:
@@ -141,6 +144,7 @@ def annex_result(report, grid) -> Result:
             _join(item["lead"]),
             _join(item["responsible"]),
             item["deadline_label"] + (f"（{item['due_date']}）" if not item["ongoing"] else ""),
+            str(len(report.targets.get(change.code, []))),
         ]
         if change.fields:
             row_result.diff[0] = format_html(

@@ -1,17 +1,22 @@
 """Writes on plans and indicators."""
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from departments.models import Unit, UnitAlias
 
 from .annex import Annex, AnnexRow, Problem
-from .models import Indicator, IndicatorUnit, Plan
+from .models import Indicator, IndicatorUnit, Plan, Target
 from .selectors import annex_snapshot, indicator_shape
-from .signals import plan_changed
+from .signals import plan_changed, plan_status_changed
+from .targets import Proposal, targets_propose
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +55,9 @@ class ImportReport:
     warnings: list[Problem] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     snapshot: dict | None = None
+    # Code → the targets read from its text, and what the import did with
+    # them (TargetChange), for the preview and the JSON output.
+    targets: dict[str, list["TargetChange"]] = field(default_factory=dict)
 
     def count(self, kind: str) -> int:
         return sum(1 for change in self.changes if change.kind == kind)
@@ -65,8 +73,23 @@ class ImportReport:
             f"warnings: {len(self.warnings)}; errors: {len(self.errors)}"
         )
 
+    def target_list(self) -> list[tuple[str, "TargetChange"]]:
+        return [(code, change) for code, changes in self.targets.items() for change in changes]
+
+    @property
+    def summary_targets_new(self) -> int:
+        return self.target_count(TargetChange.NEW)
+
+    def target_count(self, outcome: str) -> int:
+        return sum(1 for changes in self.targets.values() for c in changes if c.outcome == outcome)
+
     def as_json(self) -> dict:
         data = dict(self.snapshot or {"plan": None, "indicators": [], "departments": [], "aliases": {}})
+        if self.snapshot:
+            data["indicators"] = [
+                item | {"targets": [c.proposal.as_dict() for c in self.targets.get(item["code"], [])]}
+                for item in self.snapshot["indicators"]
+            ]
         data["summary"] = {
             "dry_run": self.dry_run,
             "indicators_new": self.count("new"),
@@ -74,36 +97,57 @@ class ImportReport:
             "indicators_unchanged": self.count("skip"),
             "units_new": [{"name": name, "kind": kind} for name, kind in self.new_units],
             "aliases_applied": self.aliases_applied,
+            "targets_proposed": self.target_count(TargetChange.NEW),
+            "targets_known": sum(self.target_count(o) for o in TargetChange.KNOWN),
+            "targets_deleted_before": self.target_count(TargetChange.DELETED),
         }
         data["warnings"] = [p.as_dict() for p in self.warnings]
         data["errors"] = [p.as_dict() for p in self.errors]
         return data
 
 
-def annex_import(*, annex: Annex, dry_run: bool = False, user=None) -> ImportReport:
-    """Write a parsed annex as plan `annex.year`: all or nothing.
+def annex_import(
+    *, annex: Annex, dry_run: bool = False, user=None, draft: bool = False, now: dt.datetime | None = None
+) -> ImportReport:
+    """Write a parsed annex as plan `annex.year`: all or nothing. `now`
+    (default: the clock) stamps the history and the tasks it creates, for a
+    simulated past (the demo).
+
+    A new plan is active (执行中: its tasks are created at once) unless
+    `draft`, when it starts as a draft (草案) for the office to consult on
+    and adopt. Importing into a draft or a plan in consultation is how the
+    revised annex is applied; a closed plan (已结束) is refused.
 
     With errors nothing is written. With dry_run everything is written and
     then rolled back, so the report (and its snapshot) shows exactly what a
     real import would store."""
     report = ImportReport(year=annex.year, dry_run=dry_run, warnings=list(annex.warnings))
     report.errors = list(annex.errors)
+    closed = Plan.objects.filter(year=annex.year, status=Plan.Status.CLOSED).first() if annex.year else None
+    if closed:
+        report.errors.append(
+            Problem(
+                _("%(year)s年度计划已结束，不能再导入：已结束的计划只读。如需修改，请联系系统管理员。")
+                % {"year": annex.year}
+            )
+        )
     if report.errors:
         return report
     with transaction.atomic():
-        _write(annex, report, user)
+        _write(annex, report, user, now, draft=draft)
         if dry_run:
             transaction.set_rollback(True)
     logger.info("annex import year=%s dry_run=%s: %s", annex.year, dry_run, report.summary_line())
     return report
 
 
-def _write(annex: Annex, report: ImportReport, user) -> None:
+def _write(annex: Annex, report: ImportReport, user, now: dt.datetime | None, *, draft: bool = False) -> None:
     units = _resolve_units(annex, report)
 
-    plan, created = Plan.objects.get_or_create(
-        year=annex.year, defaults={"title": annex.title or f"{annex.year}年度改革工作指标和时间安排"}
-    )
+    defaults = {"title": annex.title or f"{annex.year}年度改革工作指标和时间安排"}
+    if draft:
+        defaults["status"] = Plan.Status.DRAFT
+    plan, created = Plan.objects.get_or_create(year=annex.year, defaults=defaults)
     if not created and annex.title and plan.title != annex.title:
         plan.title = annex.title
         plan._history_user = user
@@ -146,12 +190,14 @@ def _write(annex: Annex, report: ImportReport, user) -> None:
         batch = [i for i in to_create if bool(parents[i.code]) == level]
         for indicator in batch:
             indicator.parent = by_code[parents[indicator.code]] if level else None
-        bulk_create_with_history(batch, Indicator, batch_size=500, default_user=user)
+        bulk_create_with_history(batch, Indicator, batch_size=500, default_user=user, default_date=now)
         by_code.update((i.code, i) for i in batch)
     for indicator in to_update:
         indicator.parent = by_code[parents[indicator.code]] if parents[indicator.code] else None
     fields = ["parent", "position", "category", "task_text", "deadline_label", "due_date", "ongoing"]
-    bulk_update_with_history(to_update, Indicator, fields, batch_size=500, default_user=user)
+    bulk_update_with_history(
+        to_update, Indicator, fields, batch_size=500, default_user=user, default_date=now
+    )
 
     if relink:
         IndicatorUnit.objects.filter(indicator__in=[i for i, _ in relink]).delete()
@@ -163,11 +209,24 @@ def _write(annex: Annex, report: ImportReport, user) -> None:
             ):
                 for position, unit in enumerate(_units_for(names, units)):
                     links.append(IndicatorUnit(indicator=indicator, unit=unit, role=role, position=position))
-        bulk_create_with_history(links, IndicatorUnit, batch_size=1000, default_user=user)
+        bulk_create_with_history(links, IndicatorUnit, batch_size=1000, default_user=user, default_date=now)
 
-    plan_changed.send(sender=Plan, plan=plan)
+    report.targets = targets_sync(plan=plan, user=user)
+    _warn_about_targets_to_review(plan, report)
+    plan_changed.send(sender=Plan, plan=plan, now=now)
     report.snapshot = annex_snapshot(plan)
     _warn_about_empty_groups(plan, report)
+
+
+def _warn_about_targets_to_review(plan: Plan, report: ImportReport) -> None:
+    """A confirmed target whose words the new text no longer has."""
+    for target in Target.objects.filter(indicator__plan=plan).needing_review().select_related("indicator"):
+        report.warnings.append(
+            Problem(
+                f"指标 {target.indicator.code} 已确认的目标“{target.name} {target.goal_display}”的原文"
+                f"“{target.quote}”已不在目标任务中：请在“目标”中核对、修改或删除。"
+            )
+        )
 
 
 def _warn_about_empty_groups(plan: Plan, report: ImportReport) -> None:
@@ -243,6 +302,128 @@ def _apply(indicator: Indicator, row: AnnexRow, position: int) -> None:
     indicator.ongoing = row.ongoing
 
 
+@dataclass
+class TargetChange:
+    """One target read from an indicator's text, and what the import made of it."""
+
+    NEW = "new"  # proposed now
+    PROPOSED = "proposed"  # proposed before, still waiting for the office
+    CONFIRMED = "confirmed"  # the office confirmed it: kept as confirmed
+    DELETED = "deleted"  # the office deleted it: not proposed again
+    KNOWN = (PROPOSED, CONFIRMED)
+
+    proposal: Proposal
+    outcome: str
+
+
+@transaction.atomic
+def targets_sync(*, plan: Plan, user=None) -> dict[str, list[TargetChange]]:
+    """Propose the targets read from each indicator's text (targets.py),
+    remembering what the office did with earlier proposals:
+
+    - a reading already proposed, confirmed or deleted (same key) is left as
+      it is: confirmed targets are not duplicated, deleted ones come back only
+      if the office restores them;
+    - a new reading is proposed;
+    - a proposal whose reading is gone from a changed text is removed (nobody
+      had decided on it); a confirmed target whose quote is gone stays, and
+      shows as 原文已改，待核对 (Target.objects.needing_review()) until the
+      office edits or deletes it.
+
+    Run by the import, inside its transaction; an unchanged text changes nothing."""
+    indicators = list(
+        Indicator.objects.filter(plan=plan).only("pk", "code", "task_text").order_by("position")
+    )
+    existing: dict[tuple[int, str], Target] = {
+        (t.indicator_id, t.key): t for t in Target.objects.filter(indicator__plan=plan)
+    }
+    changes: dict[str, list[TargetChange]] = {}
+    to_create, to_update, wanted = [], [], set()
+    for indicator in indicators:
+        changes[indicator.code] = []
+        for position, proposal in enumerate(targets_propose(indicator.task_text)):
+            wanted.add((indicator.pk, proposal.key))
+            target = existing.get((indicator.pk, proposal.key))
+            if target is None:
+                target = Target(indicator=indicator, key=proposal.key, position=position)
+                _target_read(target, proposal)
+                to_create.append(target)
+                outcome = TargetChange.NEW
+            else:
+                outcome = target.status
+                if target.status == Target.Status.PROPOSED and (target.quote, target.position) != (
+                    proposal.quote,
+                    position,
+                ):
+                    target.quote, target.position = proposal.quote, position
+                    to_update.append(target)
+            changes[indicator.code].append(TargetChange(proposal, outcome))
+    gone = [
+        t.pk
+        for (pk, key), t in existing.items()
+        if (pk, key) not in wanted and t.status == Target.Status.PROPOSED
+    ]
+    if gone:
+        for target in Target.objects.filter(pk__in=gone):
+            target._history_user = user
+            target.delete()  # one by one: history records each removal
+    bulk_update_with_history(to_update, Target, ["quote", "position"], batch_size=500, default_user=user)
+    bulk_create_with_history(to_create, Target, batch_size=500, default_user=user)
+    return changes
+
+
+def _target_read(target: Target, proposal: Proposal) -> None:
+    target.name = proposal.name[:200]
+    target.direction = proposal.direction
+    target.value, target.value_min, target.value_max = proposal.value, proposal.value_min, proposal.value_max
+    target.unit = proposal.unit
+    target.quote = proposal.quote[:500]
+    target.implied = proposal.implied
+
+
+@transaction.atomic
+def target_confirm(*, targets, user) -> int:
+    """The office confirms targets (proposed, or deleted by mistake): from now
+    on units report their values. Already confirmed ones keep who and when."""
+    now = timezone.now()
+    changed = list(_locked(targets).exclude(status=Target.Status.CONFIRMED))
+    for target in changed:
+        target.status, target.confirmed_by, target.confirmed_at = Target.Status.CONFIRMED, user, now
+    bulk_update_with_history(
+        changed, Target, ["status", "confirmed_by", "confirmed_at"], batch_size=500, default_user=user
+    )
+    return len(changed)
+
+
+@transaction.atomic
+def target_delete(*, targets, user) -> int:
+    """Not a target after all: kept as 已删除, so that importing the same text
+    again does not propose it again."""
+    return _target_set_status(targets=targets, status=Target.Status.DELETED, user=user)
+
+
+@transaction.atomic
+def target_restore(*, targets, user) -> int:
+    """Back to a proposal (a confirmation or deletion made by mistake)."""
+    return _target_set_status(targets=targets, status=Target.Status.PROPOSED, user=user)
+
+
+def _locked(targets):
+    # By primary key: the admin's list joins the (nullable) confirming user,
+    # which FOR UPDATE cannot lock.
+    return Target.objects.select_for_update().filter(pk__in=targets.values("pk"))
+
+
+def _target_set_status(*, targets, status, user) -> int:
+    changed = list(_locked(targets).exclude(status=status))
+    for target in changed:
+        target.status, target.confirmed_by, target.confirmed_at = status, None, None
+    bulk_update_with_history(
+        changed, Target, ["status", "confirmed_by", "confirmed_at"], batch_size=500, default_user=user
+    )
+    return len(changed)
+
+
 @transaction.atomic
 def indicator_sections_fill(*, plan: Plan, sections: dict[str, str], user=None) -> int:
     """Give the plan's indicators the section of the work-points text they
@@ -253,3 +434,66 @@ def indicator_sections_fill(*, plan: Plan, sections: dict[str, str], user=None) 
         indicator.section = sections[indicator.code]
     bulk_update_with_history(indicators, Indicator, ["section"], batch_size=500, default_user=user)
     return len(indicators)
+
+
+# The plan's year (docs/year.md): 草案 → 征求意见 → 执行中 → 已结束. Each
+# change is one service; a change in the wrong order is refused with the
+# plan's current status in the message. Who may: the views ask
+# departments.roles (the reform office or an admin); the services record who
+# did it in the plan's history.
+
+
+def _plan_move(*, plan: Plan, user, to: str, allowed: set[str], refusal: str) -> str:
+    """Move the plan (locked for the transaction) to `to` if its status is in
+    `allowed`; returns the status it had. The history records who, when and
+    the new status; plan_status_changed goes out after commit."""
+    locked = Plan.objects.select_for_update().get(pk=plan.pk)
+    if locked.status not in allowed:
+        raise ValidationError(
+            refusal % {"year": locked.year, "status": locked.get_status_display()}, code="plan_status"
+        )
+    old = locked.status
+    locked.status = to
+    locked._history_user = user
+    locked._change_reason = str(Plan.Status(to).label)
+    locked.save(update_fields=["status"])
+    plan.status = to
+    logger.info("plan %s: %s -> %s by user %s", locked.year, old, to, getattr(user, "pk", None))
+    transaction.on_commit(
+        lambda: plan_status_changed.send(sender=Plan, plan=locked, old=old, new=to, user=user)
+    )
+    return old
+
+
+@transaction.atomic
+def plan_adopt(*, plan: Plan, user=None) -> Plan:
+    """通过执行: a draft, or a plan whose consultation is over, becomes active
+    (执行中). Its tasks are created (or refreshed, for units a revised annex
+    added or dropped) at once through plan_changed, and every unit with a
+    task is told (the reminders hear plan_status_changed)."""
+    if not plan.indicators.exists():
+        raise ValidationError(_("该计划还没有任何指标，不能通过执行：请先导入附件。"), code="empty")
+    _plan_move(
+        plan=plan,
+        user=user,
+        to=Plan.Status.ACTIVE,
+        allowed={Plan.Status.DRAFT, Plan.Status.CONSULTATION},
+        refusal=_("只有草案或征求意见中的计划可以通过执行：%(year)s年度计划当前为“%(status)s”。"),
+    )
+    plan_changed.send(sender=Plan, plan=plan)
+    return plan
+
+
+@transaction.atomic
+def plan_close(*, plan: Plan, user=None) -> Plan:
+    """结束: an active plan becomes closed (已结束) — read-only, no reports,
+    reviews or reminders any more, still on the dashboards and in exports.
+    Unverified tasks stay as they are: they are what carry-over takes."""
+    _plan_move(
+        plan=plan,
+        user=user,
+        to=Plan.Status.CLOSED,
+        allowed={Plan.Status.ACTIVE},
+        refusal=_("只有执行中的计划可以结束：%(year)s年度计划当前为“%(status)s”。"),
+    )
+    return plan

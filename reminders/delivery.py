@@ -133,6 +133,8 @@ def void_reasons(reminders: list[Reminder], today: dt.date) -> dict[int, str]:
         why = ""
         if not task.is_active:
             why = "任务已停用"
+        elif not task.indicator.plan.is_active:
+            why = "计划已结束"
         elif task.status == Task.Status.VERIFIED:
             why = "任务已核实办结"
         elif reminder.reason in (Reason.DUE_SOON, Reason.OVERDUE, Reason.ESCALATION):

@@ -3,7 +3,10 @@ import reminders, so reminders listen."""
 
 from django.dispatch import receiver
 
+from indicators.models import Plan
+from indicators.signals import plan_status_changed
 from tasks import access
+from tasks.models import Task
 from tasks.signals import Panel, task_page_panels, tasks_changed
 
 from . import selectors, services
@@ -14,9 +17,18 @@ def void_stale_notices(sender, task_ids, why, **kwargs):
     services.notices_void_stale(task_ids=task_ids)
 
 
+@receiver(plan_status_changed)
+def void_notices_of_stopped_plan(sender, plan, old, new, **kwargs):
+    """A plan that stops running (closed) takes its unsent notices with it."""
+    if new != Plan.Status.ACTIVE:
+        task_ids = list(Task.objects.for_plan(plan).values_list("pk", flat=True))
+        services.notices_void_stale(task_ids=task_ids)
+
+
 @receiver(task_page_panels)
 def remind_panel(sender, task, request, **kwargs):
     """催办, for the reform office, on a task still open."""
-    if access.is_reform_office(request.user) and task.is_active and not task.is_closed:
+    running = task.indicator.plan.is_active
+    if access.is_reform_office(request.user) and running and task.is_active and not task.is_closed:
         return Panel("reminders/_remind_button.html", {"last": selectors.last_manual_reminder(task)})
     return None

@@ -61,9 +61,15 @@ OPEN_STATUSES = [Task.Status.NOT_STARTED, Task.Status.IN_PROGRESS, Task.Status.R
 # recorded again.
 
 
+def _running_tasks() -> QuerySet:
+    """Tasks of active plans (执行中) only: a closed year (or a draft) records
+    no notice."""
+    return Task.objects.filter(is_active=True, indicator__plan__status=Plan.Status.ACTIVE)
+
+
 def _open_tasks() -> QuerySet:
     # Matches the partial index task_open_due.
-    return Task.objects.filter(is_active=True).exclude(status=Task.Status.VERIFIED)
+    return _running_tasks().exclude(status=Task.Status.VERIFIED)
 
 
 def _noticed_for_due_date(reason: str) -> Exists:
@@ -187,8 +193,8 @@ def find_report_missing(*, now: dt.datetime, calendar: WorkdayCalendar | None = 
     )
     noticed = Reminder.objects.live().filter(task=OuterRef("pk"), reason=Reason.REPORT_MISSING, period=period)
     tasks = (
-        Task.objects.filter(
-            is_active=True,
+        _running_tasks()
+        .filter(
             status__in=OPEN_STATUSES,
             indicator__plan__year__lte=today.year,
             indicator__plan__report_day__lte=today.day,

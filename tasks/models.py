@@ -106,7 +106,8 @@ class Task(models.Model):
         default=0,
         help_text=_("每次报送或审核加一；保存时核对，防止两人基于旧页面互相覆盖。"),
     )
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # Stamped by the services (their `now`), so a simulated past keeps its dates.
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords()
@@ -167,7 +168,7 @@ class ProgressReport(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("报送人"), on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(_("报送时间"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("报送时间"), default=timezone.now, editable=False, db_index=True)
     status = models.CharField(_("状态"), max_length=12, choices=[(s.value, s.label) for s in REPORT_STATUSES])
     percent = models.PositiveSmallIntegerField(_("完成进度（%）"))
     progress = models.TextField(_("进展情况"))
@@ -239,7 +240,7 @@ class Evidence(models.Model):
     kind = models.CharField(_("类型"), max_length=8, choices=Kind)
     size = models.PositiveBigIntegerField(_("大小（字节）"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    created_at = models.DateTimeField(_("上传时间"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("佐证材料")
@@ -281,7 +282,7 @@ class Review(models.Model):
     reason = models.TextField(
         _("审核意见"), blank=True, help_text=_("退回时必填，单位会在首页和任务页看到。")
     )
-    created_at = models.DateTimeField(_("审核时间"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("审核时间"), default=timezone.now, editable=False, db_index=True)
 
     history = HistoricalRecords()
 

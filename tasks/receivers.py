@@ -13,10 +13,10 @@ from . import services
 
 
 @receiver(plan_changed)
-def sync_after_plan_change(sender, plan, **kwargs):
+def sync_after_plan_change(sender, plan, now=None, **kwargs):
     # Sent by the importer and by the admin after an indicator and its units
     # were saved; row-level signals would resync once per row.
-    services.task_sync_plan(plan=plan)
+    services.task_sync_plan(plan=plan, now=now)
 
 
 @receiver(m2m_changed, sender=Unit.members.through)

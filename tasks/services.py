@@ -1,5 +1,6 @@
 """Writes on tasks. Every function here runs in a transaction."""
 
+import datetime as dt
 import logging
 from collections.abc import Sequence
 
@@ -13,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from departments.models import Unit
-from indicators.models import Indicator, IndicatorUnit, Plan
+from indicators.models import Indicator, Plan
+from indicators.selectors import plan_expected_units
 
 from . import signals
 from .models import REPORT_STATUSES, Evidence, ProgressReport, Review, Task
@@ -23,46 +24,30 @@ from .uploads import evidence_check
 logger = logging.getLogger(__name__)
 
 
-def _expected_tasks(plan: Plan) -> dict[tuple[int, int], tuple[str, object]]:
-    """(indicator id, unit id) → (role, due date) for every unit the plan
-    names, groups expanded to their members; a unit both lead and responsible
-    on one indicator has one task, as lead."""
-    groups = {
-        group.pk: group
-        for group in Unit.objects.groups().filter(
-            pk__in=IndicatorUnit.objects.filter(indicator__plan=plan).values("unit")
-        )
-    }
-    members_of = {pk: list(group.member_units().values_list("pk", flat=True)) for pk, group in groups.items()}
-
-    expected: dict[tuple[int, int], tuple[str, object]] = {}
-    rows = IndicatorUnit.objects.filter(indicator__plan=plan).values_list(
-        "indicator_id", "unit_id", "role", "indicator__due_date"
-    )
-    for indicator_id, unit_id, role, due_date in rows:
-        for member_id in members_of.get(unit_id, [unit_id]):
-            key = (indicator_id, member_id)
-            if key in expected and expected[key][0] == IndicatorUnit.Role.LEAD:
-                continue
-            expected[key] = (role, due_date)
-    return expected
-
-
 @transaction.atomic
-def task_sync_plan(*, plan: Plan) -> dict[str, int]:
+def task_sync_plan(*, plan: Plan, now: dt.datetime | None = None) -> dict[str, int]:
     """Create, update and deactivate the plan's tasks so that every lead and
     responsible unit (group members included) has exactly one active task.
 
     Tasks are never deleted here: a unit dropped from an indicator keeps its
-    reports, its task is only deactivated."""
-    expected = _expected_tasks(plan)
+    reports, its task is only deactivated. Only an active plan (执行中) is
+    synced: a draft, or a plan in consultation, has no tasks yet (they come
+    when it is adopted); a closed plan's tasks are its record and stay as
+    they were (a group's new member joins no past year). `now` (default: the
+    clock) stamps the rows and their history, for a simulated past (the demo)."""
+    if not plan.is_active:
+        return {"created": 0, "updated": 0}
+    now = now or timezone.now()
+    expected = plan_expected_units(plan)
     existing = {(t.indicator_id, t.unit_id): t for t in Task.objects.for_plan(plan)}
 
     to_create, to_update = [], []
     for key, (role, due_date) in expected.items():
         task = existing.get(key)
         if task is None:
-            to_create.append(Task(indicator_id=key[0], unit_id=key[1], role=role, due_date=due_date))
+            to_create.append(
+                Task(indicator_id=key[0], unit_id=key[1], role=role, due_date=due_date, created_at=now)
+            )
         elif (task.role, task.due_date, task.is_active) != (role, due_date, True):
             task.role, task.due_date, task.is_active = role, due_date, True
             to_update.append(task)
@@ -71,21 +56,23 @@ def task_sync_plan(*, plan: Plan) -> dict[str, int]:
             task.is_active = False
             to_update.append(task)
 
-    bulk_create_with_history(to_create, Task, batch_size=1000)
-    bulk_update_with_history(to_update, Task, ["role", "due_date", "is_active"], batch_size=1000)
+    bulk_create_with_history(to_create, Task, batch_size=1000, default_date=now)
+    bulk_update_with_history(
+        to_update, Task, ["role", "due_date", "is_active"], batch_size=1000, default_date=now
+    )
     signals.send_on_commit(task_ids=[t.pk for t in to_update], why="synced")
     counts = {"created": len(to_create), "updated": len(to_update)}
     logger.info("tasks synced for plan %s: %s", plan.year, counts)
     return counts
 
 
-def task_sync_plans_using(*, unit_ids) -> None:
+def task_sync_plans_using(*, unit_ids, now: dt.datetime | None = None) -> None:
     """Resync every plan that names one of these units or groups."""
     plans = Plan.objects.filter(
         indicators__in=Indicator.objects.filter(indicator_units__unit_id__in=unit_ids)
     ).distinct()
     for plan in plans:
-        task_sync_plan(plan=plan)
+        task_sync_plan(plan=plan, now=now)
 
 
 def _stored(text) -> str:
@@ -93,6 +80,14 @@ def _stored(text) -> str:
     language the person who caused it reads the portal in."""
     with translation.override(settings.LANGUAGE_CODE):
         return str(text)
+
+
+def _require_running(task: Task, refusal: str) -> None:
+    """Reports and reviews are taken on an active plan's tasks only: a closed
+    plan (已结束) is the year's record, read-only."""
+    plan = task.indicator.plan
+    if not plan.is_active:
+        raise ValidationError(refusal % {"year": plan.year}, code="plan_closed")
 
 
 class TaskConflict(Exception):
@@ -103,7 +98,9 @@ class TaskConflict(Exception):
         self.task = task
 
 
-def _claim(*, task: Task, user, expected_version: int, status: str, reason: str) -> Task:
+def _claim(
+    *, task: Task, user, expected_version: int, status: str, reason: str, now: dt.datetime | None = None
+) -> Task:
     """Move the task to `status` if nobody changed it since `expected_version`.
 
     One conditional UPDATE decides between two people saving at once: only
@@ -111,7 +108,7 @@ def _claim(*, task: Task, user, expected_version: int, status: str, reason: str)
     TaskConflict and nothing it sent is written. The claimed row stays locked
     until the caller's transaction ends. `.update()` bypasses signals, so the
     history row (who, when, why) is written here."""
-    now = timezone.now()
+    now = now or timezone.now()
     claimed = Task.objects.filter(pk=task.pk, version=expected_version).update(
         status=status, version=F("version") + 1, updated_at=now
     )
@@ -155,15 +152,19 @@ def progress_report_create(
     next_steps: str = "",
     files: Sequence[UploadedFile] = (),
     referenced_evidence: Sequence[int] = (),
+    now: dt.datetime | None = None,
 ) -> ProgressReport:
     """File a progress report on the task; its status becomes the task's.
     A lead unit's report may reference its partners' evidence files on the
-    same indicator (牵头汇总), which stay where they were uploaded.
+    same indicator (牵头汇总), which stay where they were uploaded. `now`
+    (default: the clock) is when it was filed (the demo's simulated months
+    pass it).
 
     Raises TaskConflict when the task changed since `expected_version`, and
     ValidationError for a closed task or a bad report or file."""
     if task.version != expected_version:
         raise TaskConflict(task)
+    _require_running(task, _("%(year)s年度计划已结束，只能查看，不再接受报送。"))
     if task.is_closed:
         raise ValidationError(_("该任务已核实办结，不再接受报送。"), code="closed")
     if status not in REPORT_STATUSES:
@@ -174,6 +175,7 @@ def progress_report_create(
         raise ValidationError(_("状态为已完成时，完成进度应为 100%。"), code="percent")
     checked = [(upload, evidence_check(upload)) for upload in files]
     referenced = _partner_evidence(task=task, ids=referenced_evidence)
+    now = now or timezone.now()
 
     _claim(
         task=task,
@@ -181,6 +183,7 @@ def progress_report_create(
         expected_version=expected_version,
         status=status,
         reason=_stored(gettext_lazy("进展报送")),
+        now=now,
     )
     report = ProgressReport(
         task=task,
@@ -190,8 +193,9 @@ def progress_report_create(
         progress=progress,
         problems=problems,
         next_steps=next_steps,
+        created_at=now,
     )
-    report._history_user = user
+    report._history_user, report._history_date = user, now
     report.save()
     report.referenced_evidence.set(referenced)
 
@@ -204,6 +208,7 @@ def progress_report_create(
                 kind=check.kind,
                 size=check.size,
                 sha256=check.sha256,
+                created_at=now,
             )
             evidence.file.save(upload.name, upload, save=False)
             stored.append(evidence)
@@ -228,11 +233,21 @@ def progress_report_create(
 
 
 @transaction.atomic
-def task_review(*, task: Task, user, decision: str, reason: str = "", expected_version: int) -> Review:
+def task_review(
+    *,
+    task: Task,
+    user,
+    decision: str,
+    reason: str = "",
+    expected_version: int,
+    now: dt.datetime | None = None,
+) -> Review:
     """The reform office verifies (核实办结) or returns (退回) a task its unit
-    reported completed. Returning needs a reason, which the unit sees."""
+    reported completed. Returning needs a reason, which the unit sees. `now`
+    (default: the clock) is when it was decided."""
     if task.version != expected_version:
         raise TaskConflict(task)
+    _require_running(task, _("%(year)s年度计划已结束，只能查看，不再审核。"))
     if decision not in Review.Decision.values:
         raise ValidationError(_("审核结果只能是核实办结或退回。"), code="decision")
     reason = reason.strip()
@@ -243,9 +258,12 @@ def task_review(*, task: Task, user, decision: str, reason: str = "", expected_v
 
     status = Task.Status.VERIFIED if decision == Review.Decision.VERIFIED else Task.Status.RETURNED
     label = Review.Decision(decision).label
-    _claim(task=task, user=user, expected_version=expected_version, status=status, reason=_stored(label))
-    review = Review(task=task, reviewer=user, decision=decision, reason=reason)
-    review._history_user = user
+    now = now or timezone.now()
+    _claim(
+        task=task, user=user, expected_version=expected_version, status=status, reason=_stored(label), now=now
+    )
+    review = Review(task=task, reviewer=user, decision=decision, reason=reason, created_at=now)
+    review._history_user, review._history_date = user, now
     review.save()
     logger.info("task %s %s by %s", task.pk, decision, user.pk)
     signals.send_on_commit(task_ids=[task.pk], why="reviewed")

@@ -182,8 +182,10 @@ def review_bulk(request):
 def _render_task(request, task, *, report_form=None, review_form=None, status=200):
     user = request.user
     today = timezone.localdate()
-    can_report = access.can_report(user, task) and not task.is_closed
-    can_review = access.can_review(user, task) and task.awaits_review
+    # A closed plan (已结束) is read-only: no forms.
+    running = task.indicator.plan.is_active
+    can_report = running and access.can_report(user, task) and not task.is_closed
+    can_review = running and access.can_review(user, task) and task.awaits_review
     timeline = selectors.task_timeline(task)
     peers = list(selectors.task_peers(task))
     # 牵头汇总: the lead unit reads its partners' parts; the office and

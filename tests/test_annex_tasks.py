@@ -125,9 +125,9 @@ def test_it_bootstraps_the_demo_with_each_indicators_section_of_the_work_points(
 
     from indicators.models import Indicator
 
-    call_command("bootstrap_demo", "--year", "2026", "--force")
+    call_command("bootstrap_demo", "--year", "2026", "--no-story", "--force")
     Indicator.objects.filter(plan__year=2026, code="19").update(section="管理员改过")
-    call_command("bootstrap_demo", "--year", "2026", "--force")
+    call_command("bootstrap_demo", "--year", "2026", "--no-story", "--force")
 
     sections = dict(Indicator.objects.filter(plan__year=2026).values_list("code", "section"))
     assert sections["18"] == "二（二）2 持续推进商事登记便利化改革"

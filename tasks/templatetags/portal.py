@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from indicators.models import Plan
 from tasks.models import Task
 
 register = template.Library()
@@ -51,6 +52,25 @@ def person(user) -> str:
 def status_badge(status: str) -> str:
     label = Task.Status(status).label if status in Task.Status.values else status
     return format_html('<span class="badge {}">{}</span>', STATUS_STYLES.get(status, "text-bg-light"), label)
+
+
+PLAN_STATUS_STYLES = {
+    Plan.Status.DRAFT: "text-bg-light border",
+    Plan.Status.CONSULTATION: "text-bg-warning",
+    Plan.Status.ACTIVE: "text-bg-success",
+    Plan.Status.CLOSED: "text-bg-secondary",
+}
+
+
+@register.simple_tag
+def plan_status_badge(plan: Plan) -> str:
+    """草案 / 征求意见 / 执行中 / 已结束, beside the plan's name."""
+    return format_html(
+        '<span class="badge {}" data-plan-status="{}">{}</span>',
+        PLAN_STATUS_STYLES.get(plan.status, "text-bg-light"),
+        plan.status,
+        plan.get_status_display(),
+    )
 
 
 @register.simple_tag

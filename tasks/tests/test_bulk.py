@@ -1,5 +1,5 @@
-"""The office chases in bulk: 全部任务's filters and Excel export, 核实所选
-(all or nothing) and 催办所选 (one digest per unit)."""
+"""The office chases in bulk: 全部任务's filters and Excel export and 核实所选
+(all or nothing). 催办所选: reminders/tests/test_bulk_reminders.py."""
 
 import io
 
@@ -10,11 +10,9 @@ from openpyxl import load_workbook
 from pytest_django.asserts import assertContains
 
 from departments.models import Unit
-from reminders import jobs
-from reminders.models import Reminder
 from tasks.models import Review, Task
 
-from .helpers import join, report, review, task_of
+from .helpers import join, report, task_of
 
 
 def messages_of(response) -> list[str]:
@@ -157,51 +155,3 @@ def test_it_offers_the_tick_boxes_to_the_office_only(client, office, leader, com
     client.force_login(leader)
     page = client.get(reverse("tasks:overview"), {"show": "review"}).content.decode()
     assert 'name="task"' not in page and 'id="bulk"' not in page
-
-
-# 催办所选
-
-
-@pytest.fixture
-def queued(monkeypatch):
-    units = []
-    monkeypatch.setattr(jobs.reminders_deliver_unit, "delay", lambda unit_id: units.append(unit_id))
-    return units
-
-
-def test_it_chases_the_ticked_tasks_with_one_digest_per_unit(
-    client, office, completed, queued, july_15, django_capture_on_commit_callbacks
-):
-    client.force_login(office)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("reminders:remind_bulk"), {"task": _ticks(completed), "note": "请月底前报送"}
-        )
-    assert messages_of(response) == ["已向 2 个单位发出催办，共 3 项任务。"]
-    notices = Reminder.objects.filter(reason="manual")
-    assert sorted(notices.values_list("task_id", flat=True)) == sorted(t.pk for t in completed)
-    assert set(notices.values_list("note", flat=True)) == {"请月底前报送"}
-    assert set(notices.values_list("sent_by", flat=True)) == {office.pk}
-    assert sorted(queued) == sorted({t.unit_id for t in completed})
-
-
-def test_it_chases_a_task_once_a_day_and_skips_verified_ones(
-    client, office, completed, queued, july_15, django_capture_on_commit_callbacks
-):
-    review(completed[0], office, Review.Decision.VERIFIED)
-    client.force_login(office)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("reminders:remind_bulk"), {"task": _ticks(completed[1:2])})
-        response = client.post(reverse("reminders:remind_bulk"), {"task": _ticks(completed)})
-    assert messages_of(response)[-2:] == [
-        "今天已催办过、不再重复发送：9 区数管局。",
-        "已办结或已停用、无需催办：8 区数管局。",
-    ]
-    assert Reminder.objects.filter(reason="manual").count() == 2
-
-
-def test_it_refuses_a_bulk_reminder_to_everyone_but_the_office(client, staff, leader, completed, queued):
-    for user in (staff, leader):
-        client.force_login(user)
-        assert client.post(reverse("reminders:remind_bulk"), {"task": _ticks(completed)}).status_code == 403
-    assert not Reminder.objects.filter(reason="manual").exists()

@@ -19,9 +19,14 @@ class Command(BaseCommand):
             help=f"plan year, {PLAN_YEAR_MIN}-{PLAN_YEAR_MAX} (default: from the title row)",
         )
         parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+        parser.add_argument(
+            "--draft",
+            action="store_true",
+            help="a new plan starts as a draft (草案: no tasks until adopted); default: active",
+        )
         parser.add_argument("--format", choices=["text", "json"], default="text")
 
-    def handle(self, *args, path: Path, year, dry_run, format, **options):
+    def handle(self, *args, path: Path, year, dry_run, format, draft=False, **options):
         try:
             data = path.read_bytes()
         except OSError as e:
@@ -35,7 +40,7 @@ class Command(BaseCommand):
                 )
             raise CommandError(str(e), returncode=1) from e
 
-        report = annex_import(annex=annex, dry_run=dry_run)
+        report = annex_import(annex=annex, dry_run=dry_run, draft=draft)
         if format == "json":
             self._print_json(report.as_json())
         else:

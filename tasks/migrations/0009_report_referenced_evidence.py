@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0007_reminders_move_out'),
+        ('tasks', '0008_times_from_the_services'),
     ]
 
     operations = [

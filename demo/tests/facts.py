@@ -1,0 +1,64 @@
+"""What a visitor of the demo sees, as plain data: the facts the issue's
+"done when" names, computed the same way on PostgreSQL (in the test
+process) and on SQLite (the database of `make run`, in a subprocess:
+`main`). Not a test module itself (no test_ prefix)."""
+
+import datetime as dt
+import io
+import json
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from dashboards.asof import Scope
+from dashboards.figures import dashboard_overview
+from departments.models import Unit
+from indicators.models import Plan
+from reminders.models import Reminder
+from tasks.models import Evidence, ProgressReport, Task
+
+
+def facts(*, year: int) -> dict:
+    today = timezone.localdate()
+    plan = Plan.objects.get(year=year)
+    last_month_end = today.replace(day=1) - dt.timedelta(days=1)
+    now = dashboard_overview(scope=Scope(plan=plan, as_of=today, today=today))
+    then = dashboard_overview(scope=Scope(plan=plan, as_of=last_month_end, today=today))
+    returned = Task.objects.for_plan(plan).filter(status=Task.Status.RETURNED).with_latest_report()
+    return {
+        "title": plan.title,
+        "today": today.isoformat(),
+        "totals": {"now": vars(now.totals), "last_month_end": vars(then.totals)},
+        "on_time_rate": now.totals.on_time_rate,
+        "trend": [[point.day.isoformat(), point.due, point.completed, point.verified] for point in now.trend],
+        "max_days_late": max((row.days_late for row in now.overdue), default=0),
+        "returned_reasons": sorted(filter(None, returned.values_list("return_reason", flat=True))),
+        "reports": ProgressReport.objects.filter(task__indicator__plan=plan).count(),
+        "report_months": sorted(
+            {
+                timezone.localtime(at).month
+                for at in ProgressReport.objects.filter(task__indicator__plan=plan).values_list(
+                    "created_at", flat=True
+                )
+            }
+        ),
+        "evidence": Evidence.objects.filter(report__task__indicator__plan=plan).count(),
+        "notices": Reminder.objects.filter(task__indicator__plan=plan).count(),
+        "sent": Reminder.objects.filter(task__indicator__plan=plan, sent_at__isnull=False).count(),
+        "demo_towns": sorted(
+            Unit.objects.filter(unit_type__in=["town", "subdistrict"]).values_list("name", flat=True)
+        ),
+    }
+
+
+def main(year: int) -> None:
+    """For `manage.py shell -c` (the frozen day set by the caller): the demo
+    from scratch, twice, then the facts as one line of JSON on stdout."""
+    import time
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    call_command("bootstrap_demo", stdout=io.StringIO())
+    seconds = time.perf_counter() - started
+    call_command("bootstrap_demo", stdout=io.StringIO())
+    print(json.dumps({**facts(year=year), "seconds": round(seconds, 1)}, ensure_ascii=False, default=str))

@@ -1,0 +1,80 @@
+"""`make run`'s demo tells the truth (issue 10, "done when"): this year's
+plan titled with its year, a year of reports, reviews and notices written
+through the services with the simulated dates, so that the on-time rate,
+the trend, 截至上月底 and the overdue list look like a real year; built once
+however often `make run` runs. On PostgreSQL here and on SQLite (the demo's
+database) in a subprocess."""
+
+import datetime as dt
+import io
+import json
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+
+from tests.test_settings import run_manage
+
+from .facts import facts
+
+pytestmark = [pytest.mark.integration]
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The day the issue was tried; and a day in the middle of a year.
+DEC_3 = dt.datetime(2026, 12, 3, 10, 0, tzinfo=SHANGHAI)
+JUL_15 = dt.datetime(2027, 7, 15, 10, 0, tzinfo=SHANGHAI)
+
+
+def assert_believable(seen: dict, *, year: int) -> None:
+    now, then = seen["totals"]["now"], seen["totals"]["last_month_end"]
+    assert seen["title"].startswith(f"萧山区{year}年度"), seen["title"]
+    assert 0 < seen["on_time_rate"] < 100
+    trend = seen["trend"]
+    assert all(day.startswith(f"{year}-") for day, *_counts in trend), trend
+    completed = [point[2] for point in trend]
+    assert completed == sorted(completed) and completed[0] < completed[-1], trend
+    assert len(set(completed)) >= 3, "rising over the months, not one jump"
+    assert then["total"] > 0 and then != now, (then, now)
+    assert now["returned"] >= 1 and seen["returned_reasons"], "a returned task, with its reason"
+    assert now["overdue"] >= 1
+    assert 0 < seen["max_days_late"] <= 365
+    assert seen["evidence"] > 0 and seen["sent"] > 0
+    assert seen["demo_towns"] and all("演示数据" in name for name in seen["demo_towns"])
+
+
+@pytest.mark.parametrize("day", [DEC_3, JUL_15], ids=["3 December", "15 July"])
+def test_it_builds_a_believable_year_once_however_often_it_runs(db, day):
+    with time_machine.travel(day, tick=False):
+        call_command("bootstrap_demo", "--force", stdout=io.StringIO())
+        first = facts(year=day.year)
+        sent = len(mail.outbox)
+        out = io.StringIO()
+        call_command("bootstrap_demo", "--force", stdout=out)
+        again = facts(year=day.year)
+
+    assert_believable(first, year=day.year)
+    assert first["report_months"][0] <= 3 and first["report_months"][-1] == day.month
+    assert again == first, "a second run stacks nothing"
+    assert len(mail.outbox) == sent
+    assert "built already" in out.getvalue()
+
+
+def test_it_builds_the_same_believable_year_on_sqlite_in_reasonable_time(tmp_path):
+    """What `make run` does on a fresh machine, on 3 December 2026."""
+    demo = {"DJANGO_DEBUG": "1", "XSREFORM_VAR_DIR": str(tmp_path), "REDIS_URL": "", "EMAIL_HOST": ""}
+    code = (
+        "import datetime as dt, time_machine; from zoneinfo import ZoneInfo; "
+        "from demo.tests.facts import main; "
+        f"day = dt.datetime({DEC_3.year}, {DEC_3.month}, {DEC_3.day}, 10, tzinfo=ZoneInfo('Asia/Shanghai')); "
+        "t = time_machine.travel(day, tick=False); t.start(); main(day.year)"
+    )
+    result = run_manage("shell", "-c", code, **demo)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    print(f"bootstrap_demo on SQLite: {seen['seconds']} s")
+    assert_believable(seen, year=2026)
+    assert seen["seconds"] < 120
+    assert list((tmp_path / "mail").glob("*.log")), "the notices went to var/mail"
