@@ -12,7 +12,7 @@ import pytest
 from django.urls import URLResolver, get_resolver, reverse
 from pytest_django.asserts import assertContains
 
-from dashboards.forms import OverviewFilterForm
+from dashboards.forms import CompletenessFilterForm, OverviewFilterForm
 from reminders.forms import NoticeLogFilterForm
 from tasks.forms import AllTasksFilterForm, TaskListFilterForm
 from tasks.tests.plans import build_small_plan
@@ -34,6 +34,10 @@ PAGES = {
     "reminders:notice_log": [*NoticeLogFilterForm.base_fields, "page"],
     "dashboards:overview": [*OverviewFilterForm.base_fields],
     "dashboards:report": [*OverviewFilterForm.base_fields],
+    "dashboards:completeness": [*CompletenessFilterForm.base_fields],
+    "dashboards:completeness_export": [*CompletenessFilterForm.base_fields],
+    "dashboards:unit_completeness_mine": ["plan"],
+    "dashboards:unit_completeness": [],
 }
 # Pages that take POSTs only, so no query string is read.
 POST_ONLY = {
