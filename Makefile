@@ -46,6 +46,7 @@ run: $(VENV)/.installed-run
 
 test: export DJANGO_DEBUG := 0
 test: export DJANGO_SECRET_KEY ?= test-only-secret-key-not-for-production-use-0123456789
+test: export CHANNEL_SECRET_KEY ?= dGVzdC1vbmx5LWNoYW5uZWwta2V5LTAxMjM0NTY3ODk=
 test: export DATABASE_URL := $(TEST_DATABASE_URL)
 test: export REDIS_URL := $(TEST_REDIS_URL)
 test: export DJANGO_SECURE_SSL_REDIRECT := 0

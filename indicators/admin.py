@@ -19,7 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from .annex import AnnexFileError
 from .models import PLAN_YEAR_MAX, PLAN_YEAR_MIN, Indicator, IndicatorUnit, Plan, Target, validate_plan_year
 from .resources import AnnexXLSX, IndicatorResource
-from .services import target_confirm, target_delete, target_restore
+from .services import target_confirm, target_delete, target_restore, targets_sync
 from .signals import plan_changed
 from .targets import target_key
 
@@ -284,6 +284,8 @@ class IndicatorAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        if "task_text" in form.changed_data:  # read its targets again, as an import would
+            targets_sync(plan=form.instance.plan, user=request.user)
         plan_changed.send(sender=Plan, plan=form.instance.plan)
 
     def get_import_data_kwargs(self, **kwargs):

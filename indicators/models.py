@@ -201,7 +201,7 @@ class TargetQuerySet(models.QuerySet):
 
 
 class Target(models.Model):
-    """A number an indicator must reach, read from its text (targets.py) and
+    """A number an indicator must reach, read from its text (indicators/targets) and
     confirmed by the office: "实时在线率90%" → 实时在线率 ≥ 90 %."""
 
     class Direction(models.TextChoices):

@@ -318,7 +318,7 @@ class TargetChange:
 
 @transaction.atomic
 def targets_sync(*, plan: Plan, user=None) -> dict[str, list[TargetChange]]:
-    """Propose the targets read from each indicator's text (targets.py),
+    """Propose the targets read from each indicator's text (indicators/targets),
     remembering what the office did with earlier proposals:
 
     - a reading already proposed, confirmed or deleted (same key) is left as

@@ -11,7 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from indicators.models import Plan
 from tasks.admin import ReadOnlyMixin
 
-from .models import HolidayYear, Reminder, SweepRun, WorkdayOverride
+from .models import Delivery, HolidayYear, Reminder, SweepRun, WorkdayOverride
 from .selectors import Status
 from .workdays import fixed_holidays_not_off, years_needing_calendar
 
@@ -113,3 +113,16 @@ class ReminderAdmin(ReadOnlyMixin, CalendarWarningMixin, admin.ModelAdmin):
     @admin.display(description="状态")
     def state(self, reminder):
         return Status.LABELS[reminder.status()]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Each notice's delivery by DingTalk and SMS (the office edits the
+    channels themselves under 提醒渠道 in the portal)."""
+
+    list_display = ["reminder", "channel", "status", "sent_at", "attempts", "response_code", "last_error"]
+    list_filter = ["channel", "status"]
+    search_fields = ["reminder__unit__name", "response_code", "last_error"]
+    list_select_related = ["reminder"]
+    date_hierarchy = "created_at"
+    list_per_page = 100

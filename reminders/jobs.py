@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from . import delivery, sweep
+from . import channels, delivery, sweep
 from .models import Reminder
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,12 @@ def reminders_sweep(*, month_end: bool = False, as_of: str | None = None) -> dic
 def reminders_retry() -> int:
     """Beat, every minute: queue a delivery for the notices whose retry
     moment came (refused by the mail server, or their job was lost)."""
-    return queue_deliveries(now=timezone.now(), retries_only=True)
+    now = timezone.now()
+    queued = queue_deliveries(now=now, retries_only=True)
+    for channel, unit_id in channels.due_retries(now=now):
+        transaction.on_commit(lambda c=channel, u=unit_id: reminders_deliver_channel.delay(c, u))
+        queued += 1
+    return queued
 
 
 def queue_deliveries(*, now: dt.datetime, retries_only: bool = False) -> int:
@@ -93,6 +98,14 @@ def _retry_later(failure: delivery.DeliveryFailed) -> None:
 # (jobs queued by earlier versions carry the moment they were queued at).
 
 
+def queue_channels(unit_id: int | None) -> None:
+    """After the e-mail (whatever became of it), one job per channel the
+    unit (None: the office) has on: each channel in its own job, so that a
+    robot that hangs holds back nothing else."""
+    for channel in channels.enabled_channels(unit_id):
+        reminders_deliver_channel.delay(channel, unit_id)
+
+
 @shared_task(name="reminders.jobs.reminders_deliver_unit", acks_late=True)
 def reminders_deliver_unit(unit_id: int, *, as_of: str | None = None) -> int:
     try:
@@ -100,6 +113,8 @@ def reminders_deliver_unit(unit_id: int, *, as_of: str | None = None) -> int:
     except delivery.DeliveryFailed as failure:
         _retry_later(failure)
         return 0
+    finally:
+        queue_channels(unit_id)
     return len(digest.reminders) if digest else 0
 
 
@@ -110,7 +125,16 @@ def reminders_deliver_office(*, as_of: str | None = None) -> int:
     except delivery.DeliveryFailed as failure:
         _retry_later(failure)
         return 0
+    finally:
+        queue_channels(None)
     return len(digest.reminders) if digest else 0
+
+
+@shared_task(name="reminders.jobs.reminders_deliver_channel", acks_late=True)
+def reminders_deliver_channel(channel: str, unit_id: int | None = None) -> int:
+    """One destination's notices through one channel (DingTalk, SMS)."""
+    result = channels.deliver(channel=channel, unit_id=unit_id)
+    return result.count if result else 0
 
 
 # Until the house move (issue 9) these jobs were tasks.jobs.*: messages queued

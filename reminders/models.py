@@ -275,3 +275,7 @@ class SweepRun(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.period:%Y-%m-%d}"
+
+
+# The channels beside e-mail: their own module, so that this one stays the notices'.
+from .channel_models import ChannelSettings, Delivery  # noqa: E402, F401

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from departments.models import Unit
 from tasks.models import Task
 
-from .models import Reminder
+from .models import ChannelSettings, Delivery, Reminder
 
 Reason = Reminder.Reason
 
@@ -100,11 +101,74 @@ def notice_log(*, now: dt.datetime, reason: str = "", status: str = "", search: 
             | Q(task__indicator__code=search)
             | Q(recipients__icontains=search)
         )
-    rows = rows.select_related("task__indicator__plan", "unit", "sent_by").order_by("-remind_after", "-pk")
+    rows = (
+        rows.select_related("task__indicator__plan", "unit", "sent_by")
+        .prefetch_related("deliveries")
+        .order_by("-remind_after", "-pk")
+    )
     return NoticeLog(rows=rows, reason=reason, status=status, search=search)
 
 
 def last_manual_reminder(task: Task) -> Reminder | None:
     return (
         task.reminders.filter(reason=Reason.MANUAL).select_related("sent_by").order_by("-created_at").first()
+    )
+
+
+@dataclass
+class ChannelRow:
+    unit: Unit | None  # None: the reform office
+    config: ChannelSettings | None
+    errors: dict  # channel → the latest configuration error (a Delivery)
+
+    @property
+    def label(self) -> str:
+        return self.unit.name if self.unit else str(_("跑改办"))
+
+
+def _config_errors() -> dict[tuple[int | None, str], Delivery]:
+    """The latest configuration error of each destination and channel still
+    standing (a save of the settings puts them back to pending)."""
+    latest = {}
+    rows = (
+        Delivery.objects.filter(status=Delivery.Status.CONFIG_ERROR)
+        .select_related("reminder")
+        .order_by("-claimed_at", "-pk")
+    )
+    for delivery in rows[:500]:
+        unit_id = None if delivery.reminder.reason == Reason.ESCALATION else delivery.reminder.unit_id
+        latest.setdefault((unit_id, delivery.channel), delivery)
+    return latest
+
+
+def channel_overview() -> list[ChannelRow]:
+    """The office first, then every unit in the usual order, with its
+    channels and any configuration error the channels answered with."""
+    configs = {c.unit_id: c for c in ChannelSettings.objects.all()}
+    errors = _config_errors()
+
+    def row(unit):
+        unit_id = unit.pk if unit else None
+        found = {
+            channel: errors[(unit_id, channel)]
+            for channel in Delivery.Channel.values
+            if (unit_id, channel) in errors
+        }
+        return ChannelRow(unit=unit, config=configs.get(unit_id), errors=found)
+
+    return [row(None), *(row(unit) for unit in Unit.objects.units())]
+
+
+def channel_deliveries(*, unit_id: int | None, limit: int = 20) -> list[Delivery]:
+    """The destination's latest channel deliveries, newest first."""
+    reminders = (
+        Reminder.objects.filter(reason=Reason.ESCALATION)
+        if unit_id is None
+        else (Reminder.objects.filter(unit_id=unit_id).exclude(reason=Reason.ESCALATION))
+    )
+    return list(
+        Delivery.objects.filter(reminder__in=reminders)
+        .exclude(status=Delivery.Status.SKIPPED)
+        .select_related("reminder__task__indicator__plan")
+        .order_by("-created_at", "-pk")[:limit]
     )

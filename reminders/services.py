@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from departments.models import Unit
 from tasks.models import Task
 
-from . import delivery, jobs
-from .models import Reminder
+from . import channels, delivery, dingtalk, jobs
+from .models import ChannelSettings, Delivery, Reminder
 from .selectors import Status
 from .workdays import local_date
 
@@ -156,3 +158,54 @@ def notices_void_stale(*, task_ids: list[int], now: dt.datetime | None = None) -
             "reminders: %d notice(s) of tasks %s cancelled as no longer applying", len(stale), task_ids
         )
     return len(stale)
+
+
+@transaction.atomic
+def channel_settings_update(*, unit: Unit | None, data: dict, user) -> ChannelSettings:
+    """The office saves a unit's (None: its own) channels. A blank webhook or
+    secret keeps the stored one. What a refused configuration held back is
+    tried again with the new settings (after commit)."""
+    config, _created = ChannelSettings.objects.select_for_update().get_or_create(
+        unit=unit, office=unit is None
+    )
+    config.dingtalk_enabled = data["dingtalk_enabled"]
+    config.sms_enabled = data["sms_enabled"]
+    config.mobiles = data["mobiles"]
+    if data.get("webhook"):
+        config.set_webhook(data["webhook"])
+    if data.get("secret"):
+        config.set_secret(data["secret"])
+    config.updated_at, config.updated_by = timezone.now(), user
+    config.save()
+    unit_id = unit.pk if unit else None
+    held = 0
+    for channel in channels.enabled_channels(unit_id):
+        held += (
+            channels._rows(channel, unit_id)
+            .filter(status=Delivery.Status.CONFIG_ERROR)
+            .update(status=Delivery.Status.PENDING, retry_after=None, last_error="", attempts=0)
+        )
+        transaction.on_commit(lambda c=channel: jobs.reminders_deliver_channel.delay(c, unit_id))
+    logger.info(
+        "channel settings of %s changed by user %s; %d delivery(ies) held by a configuration error queued again",
+        config,
+        user.pk,
+        held,
+    )
+    return config
+
+
+def channel_send_test(*, config: ChannelSettings) -> dingtalk.Answer:
+    """发送测试消息: a short message to the robot, not recorded as a delivery.
+    Raises dingtalk.NotSent / NoAnswer."""
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("【测试消息】改革任务提醒")
+        text = _("#### 【测试消息】改革任务提醒\n\n%(who)s的钉钉群机器人已接通，以后的提醒会发到本群。") % {
+            "who": str(config)
+        }
+    payload = dingtalk.markdown_payload(title=title, text=text, mobiles=config.mobile_list)
+    answer = dingtalk.post(
+        dingtalk.signed_url(config.webhook, config.secret), payload, timeout=settings.DINGTALK_TIMEOUT
+    )
+    logger.info("test message to the robot of %s: errcode %s", config, answer.errcode)
+    return answer

@@ -39,6 +39,8 @@ from django.utils import timezone
 from indicators.models import Plan
 from tasks.models import ProgressReport, Task
 
+from . import channels
+from .channels import ChannelResult
 from .delivery import REFUSED, DeliveryFailed, Digest, deliver_office, deliver_unit
 from .lock import sweep_lock
 from .models import Reminder, SweepRun
@@ -274,6 +276,7 @@ class SweepResult:
     digests: list[Digest] = field(default_factory=list)
     failures: list[DeliveryFailed] = field(default_factory=list)
     fallback_years: set[int] = field(default_factory=set)
+    sent_by_channel: list[ChannelResult] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -288,6 +291,9 @@ class SweepResult:
             "found": self.found,
             "digests": len(self.digests),
             "failures": [str(f) for f in self.failures],
+            "channels": [
+                f"{c.channel} {c.label}: {c.count} {c.outcome.status}" for c in self.sent_by_channel
+            ],
             "fallback_years": sorted(self.fallback_years),
             "seconds": round(self.seconds, 3),
         }
@@ -377,4 +383,19 @@ def _record_and_deliver(
         if run:
             SweepRun.objects.filter(pk=run[0]).update(finished_at=timezone.now(), recorded=result.found)
     if deliver:
+        destinations = [*units_with_pending(now=result.as_of), None]
         result.digests, result.failures = deliver_all(now=result.as_of, send=send)
+        if send:  # a message posted cannot be rolled back: not in a dry run
+            result.sent_by_channel = deliver_channels(unit_ids=destinations, now=result.as_of)
+
+
+def deliver_channels(*, unit_ids: list[int | None], now: dt.datetime) -> list[ChannelResult]:
+    """The channels beside e-mail (DingTalk, SMS) of these units (None: the
+    office), in this process: the `send_reminders` command's way."""
+    results = []
+    for unit_id in unit_ids:
+        for channel in channels.enabled_channels(unit_id):
+            result = channels.deliver(channel=channel, unit_id=unit_id, now=now)
+            if result:
+                results.append(result)
+    return results

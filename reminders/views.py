@@ -3,6 +3,7 @@
 reminder (催办) from a task page. Thin views over reminders.selectors; the
 task comes from tasks.access.get_task_for_user."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,13 +16,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from departments.models import Unit
 from indicators.models import Plan
 from tasks import access
 from tasks.forms import BulkSelectionForm
 
-from . import selectors, services
-from .forms import NoticeLogFilterForm
-from .models import Reminder
+from . import dingtalk, selectors, services, vault
+from .forms import ChannelSettingsForm, NoticeLogFilterForm
+from .models import ChannelSettings, Reminder
 from .workdays import years_needing_calendar
 
 NOTICES_PAGE_SIZE = 50
@@ -119,6 +121,74 @@ def task_remind(request, pk):
         else:
             messages.info(request, _("今天已催办过%(unit)s，不再重复发送。") % {"unit": task.unit.name})
     return redirect(reverse("tasks:detail", args=[task.pk]) + "#remind")
+
+
+def _office_only(request) -> None:
+    if not access.is_reform_office(request.user):
+        raise PermissionDenied(_("只有跑改办可以设置提醒渠道。"))
+
+
+@login_required
+def channel_list(request):
+    """提醒渠道: every unit's DingTalk robot and SMS, and the office's own."""
+    _office_only(request)
+    return render(
+        request,
+        "reminders/channels.html",
+        {"rows": selectors.channel_overview(), "sms_configured": bool(settings.SMS_ACCESS_KEY_ID)},
+    )
+
+
+@login_required
+def channel_edit(request, unit_id=None):
+    """One unit's (no unit: the office's) channels: edit, and 发送测试消息."""
+    _office_only(request)
+    unit = get_object_or_404(Unit.objects.units(), pk=unit_id) if unit_id else None
+    config = ChannelSettings.objects.filter(unit=unit, office=unit is None).first()
+    if request.method == "POST" and "test" in request.POST:
+        _send_test(request, config)
+        return redirect(request.path)
+    if request.method == "POST":
+        form = ChannelSettingsForm(request.POST, config=config)
+        if form.is_valid():
+            services.channel_settings_update(unit=unit, data=form.cleaned_data, user=request.user)
+            messages.success(
+                request, _("已保存%(who)s的提醒渠道。") % {"who": unit.name if unit else _("跑改办")}
+            )
+            return redirect(request.path)
+    else:
+        initial = {"mobiles": config.mobiles} if config else {}
+        if config:
+            initial.update(dingtalk_enabled=config.dingtalk_enabled, sms_enabled=config.sms_enabled)
+        form = ChannelSettingsForm(initial=initial, config=config)
+    return render(
+        request,
+        "reminders/channel_edit.html",
+        {
+            "unit": unit,
+            "config": config,
+            "form": form,
+            "deliveries": selectors.channel_deliveries(unit_id=unit.pk if unit else None),
+            "sms_configured": bool(settings.SMS_ACCESS_KEY_ID),
+        },
+    )
+
+
+def _send_test(request, config) -> None:
+    if not (config and config.dingtalk_webhook_sealed):
+        messages.error(request, _("请先填写并保存机器人 Webhook 地址。"))
+        return
+    try:
+        answer = services.channel_send_test(config=config)
+    except vault.SecretUnreadable:
+        messages.error(request, _("保存的 Webhook 或密钥无法解密（密钥已更换），请重新填写。"))
+    except (dingtalk.NotSent, dingtalk.NoAnswer) as error:
+        messages.error(request, _("测试消息未能发出：%(error)s") % {"error": error})
+    else:
+        if answer.delivered:
+            messages.success(request, _("测试消息已发到钉钉群。"))
+        else:
+            messages.error(request, _("机器人拒绝了测试消息：%(why)s") % {"why": answer.explain()})
 
 
 @require_POST

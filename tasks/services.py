@@ -174,8 +174,8 @@ def progress_report_create(
     if status == Task.Status.COMPLETED and percent != 100:
         raise ValidationError(_("状态为已完成时，完成进度应为 100%。"), code="percent")
     checked = [(upload, evidence_check(upload)) for upload in files]
-    referenced = _partner_evidence(task=task, ids=referenced_evidence)
     now = now or timezone.now()
+    referenced = _partner_evidence(task=task, ids=referenced_evidence)
 
     _claim(
         task=task,

@@ -250,6 +250,61 @@ REMINDER_SWEEP_LOCK_SECONDS = env_int("REMINDER_SWEEP_LOCK_SECONDS", 900)
 # are counted, with a link to the full list in the portal.
 REMINDER_DIGEST_MAX_ITEMS = env_int("REMINDER_DIGEST_MAX_ITEMS", 50)
 
+# Channels beside e-mail (docs/reminders.md#dingtalk-and-sms): DingTalk group
+# robots and SMS. Their secrets (webhooks, signing secrets) are stored
+# encrypted with CHANNEL_SECRET_KEY (a Fernet key: 32 url-safe base64 bytes).
+CHANNEL_SECRET_KEY = env_str("CHANNEL_SECRET_KEY", "") or ""
+if not CHANNEL_SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured(
+        "CHANNEL_SECRET_KEY is required when DJANGO_DEBUG=0"
+        " (python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
+    )
+if CHANNEL_SECRET_KEY:
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(CHANNEL_SECRET_KEY)
+    except (ValueError, TypeError):
+        raise ImproperlyConfigured(
+            "CHANNEL_SECRET_KEY must be a Fernet key (32 url-safe base64-encoded bytes)"
+        ) from None
+# The hosts a robot webhook may point at: DingTalk's, and those of 专有钉钉 / 浙政钉 deployments.
+DINGTALK_HOSTS = env_list("DINGTALK_HOSTS", ["oapi.dingtalk.com"])
+DINGTALK_TIMEOUT = env_int("DINGTALK_TIMEOUT", 10)
+# The robot allows about 20 messages a minute: a "send too fast" answer waits this long.
+DINGTALK_RATE_LIMIT_WAIT_SECONDS = env_int("DINGTALK_RATE_LIMIT_WAIT_SECONDS", 60)
+# A channel only takes notices issued this recently (a robot configured today
+# does not post last month's notices).
+REMINDER_CHANNEL_MAX_AGE_HOURS = env_int("REMINDER_CHANNEL_MAX_AGE_HOURS", 72)
+# What SMS carries (reasons of notices; report_missing only on the report day).
+REMINDER_SMS_REASONS = env_list("REMINDER_SMS_REASONS", ["escalation", "report_missing"])
+_unknown = set(REMINDER_SMS_REASONS) - {"due_soon", "overdue", "report_missing", "escalation", "manual"}
+if _unknown:
+    raise ImproperlyConfigured(f"REMINDER_SMS_REASONS: unknown reason(s) {', '.join(sorted(_unknown))}")
+# SMS (Alibaba Cloud's dysmsapi by default; another gateway: SMS_GATEWAY, a dotted path).
+SMS_GATEWAY = env_str("SMS_GATEWAY", "reminders.sms.AliyunSmsGateway")
+SMS_ACCESS_KEY_ID = env_str("SMS_ACCESS_KEY_ID", "") or ""
+SMS_ACCESS_KEY_SECRET = env_str("SMS_ACCESS_KEY_SECRET", "") or ""
+SMS_ENDPOINT = env_str("SMS_ENDPOINT", "dysmsapi.aliyuncs.com")
+SMS_PROTOCOL = env_str("SMS_PROTOCOL", "https").lower()
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "") or ""
+SMS_TEMPLATE_CODE = env_str("SMS_TEMPLATE_CODE", "") or ""
+SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10)
+if SMS_PROTOCOL not in ("https", "http"):
+    raise ImproperlyConfigured(f"SMS_PROTOCOL must be https or http, not {SMS_PROTOCOL!r}")
+if SMS_ACCESS_KEY_ID:
+    _missing = [
+        name
+        for name, value in (
+            ("SMS_ACCESS_KEY_SECRET", SMS_ACCESS_KEY_SECRET),
+            ("SMS_SIGN_NAME", SMS_SIGN_NAME),
+            ("SMS_TEMPLATE_CODE", SMS_TEMPLATE_CODE),
+        )
+        if not value
+    ]
+    if _missing:
+        raise ImproperlyConfigured(f"SMS_ACCESS_KEY_ID is set: {', '.join(_missing)} required too")
+
 # django-import-export: only users holding the explicit permission may import
 # or export (its default lets every staff user in), and validation errors roll
 # the whole import back.

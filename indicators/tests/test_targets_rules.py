@@ -1,4 +1,4 @@
-"""One test per rule of indicators/targets.py, and hostile texts."""
+"""One test per rule of indicators/targets (the reader), and hostile texts."""
 
 import time
 from decimal import Decimal
@@ -83,6 +83,25 @@ def test_it_trims_the_name_to_the_metric():
         ("数据按需归集率", ">=", Decimal(100), "%"),
         ("共享使用率", ">=", Decimal(100), "%"),
     ]
+
+
+def test_it_leaves_years_and_disposal_words_out_of_names():
+    assert read(
+        "2019年所有教育审批事项办理时间至少压减2个工作日，年底前将登记业务办理时限压减至4个工作日。"
+    ) == [
+        ("所有教育审批事项办理时间压减", ">=", Decimal(2), "个工作日"),
+        ("登记业务办理时限", "<=", Decimal(4), "个工作日"),
+    ]
+
+
+def test_it_reads_about_as_the_number_itself():
+    assert read("年底实现人工咨询服务30%左右转化为智能服务。") == [
+        ("人工咨询服务转化为智能服务比例", ">=", Decimal(30), "%")
+    ]
+
+
+def test_it_takes_a_slogan_in_quotes_for_no_coverage():
+    assert read("打造“全时空、全流程”便民服务模式和“全覆盖、全监管”的公安放管服体系。") == []
 
 
 @pytest.mark.parametrize(

@@ -52,3 +52,45 @@ def eager():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = before
+
+
+@pytest.fixture(scope="module")
+def robot_server():
+    from .fakes import FakeRobot
+
+    server = FakeRobot()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def robot(robot_server):
+    """A fake DingTalk group robot (reminders.tests.fakes.FakeRobot), fresh for the test."""
+    robot_server.reset()
+    yield robot_server
+    robot_server.reset()
+
+
+@pytest.fixture(scope="module")
+def sms_server():
+    from .fakes import FakeSms
+
+    server = FakeSms()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sms_gateway(sms_server, settings):
+    """Alibaba Cloud's SMS SDK pointed at the fake endpoint."""
+    from .fakes import FakeSms
+
+    sms_server.reset()
+    settings.SMS_ACCESS_KEY_ID = FakeSms.ACCESS_KEY_ID
+    settings.SMS_ACCESS_KEY_SECRET = "fake-access-key-secret-for-tests"
+    settings.SMS_ENDPOINT = f"127.0.0.1:{sms_server.port}"
+    settings.SMS_PROTOCOL = "http"
+    settings.SMS_SIGN_NAME = "萧山跑改办"
+    settings.SMS_TEMPLATE_CODE = "SMS_000000001"
+    yield sms_server
+    sms_server.reset()

@@ -141,3 +141,19 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def configure_channels(
+    unit: Unit | None, *, webhook: str = "", secret: str = "", sms: bool = False, mobiles=""
+):
+    """A unit's (None: the reform office's) channel settings, as the office would enter them."""
+    from reminders.models import ChannelSettings
+
+    config, _ = ChannelSettings.objects.get_or_create(unit=unit, office=unit is None)
+    config.dingtalk_enabled = bool(webhook)
+    config.set_webhook(webhook)
+    config.set_secret(secret)
+    config.sms_enabled = sms
+    config.mobiles = mobiles or ("13800000000" if unit is None else f"139{unit.pk:08d}")
+    config.save()
+    return config

@@ -78,6 +78,12 @@ class Command(BaseCommand):
                     f"  {reminder.reason:<14} {indicator.code:>5} {reminder.due_date}{unit} "
                     f"{indicator.task_text[:30]}"
                 )
+        for sent in result.sent_by_channel:
+            left = f" ({sent.left_out} left out of the message, counted)" if sent.left_out else ""
+            error = f": {sent.outcome.error}" if sent.outcome.error else ""
+            self.stdout.write(
+                f"{sent.channel} to {sent.label}: {sent.count} notice(s), {sent.outcome.status}{left}{error}"
+            )
         for failure in result.failures:
             then = "not sent again to these addresses" if failure.permanent else "left for the next sweep"
             self.stderr.write(self.style.ERROR(f"not sent ({then}): {failure}"))
