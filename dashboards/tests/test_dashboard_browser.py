@@ -98,8 +98,8 @@ def test_it_draws_the_overview_and_leads_from_an_overdue_row_to_its_task(
 
         # The longest overdue task, one click from the list.
         first_row = page.locator("#table-overdue tbody tr").first
-        # (The office's rows start with a tick box for 催办所选.)
-        assert first_row.locator("td.text-end").first.inner_text() == str(longest_overdue.days_late)
+        # (the office's rows start with a tick box for 催办所选; the days come next)
+        assert first_row.locator("td.text-danger").inner_text() == str(longest_overdue.days_late)
         first_row.get_by_role("link").click()
         page.wait_for_load_state()
         assert page.url == live_server.url + reverse("tasks:detail", args=[longest_overdue.id])

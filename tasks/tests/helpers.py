@@ -42,3 +42,19 @@ def review(task: Task, user, decision, reason=""):
 
 def join(user, unit_name: str) -> None:
     Membership.objects.create(user=user, unit=Unit.objects.get(name=unit_name))
+
+
+def completed_tasks(staff) -> list[Task]:
+    """Three tasks of the 2019 plan reported completed by `staff`, of two
+    units (区数管局 8 and 9, 区卫生健康局 8): what the office verifies or
+    chases in bulk."""
+    join(staff, "区卫生健康局")
+    tasks = [task_of("区数管局", "8"), task_of("区数管局", "9"), task_of("区卫生健康局", "8")]
+    for task in tasks:
+        report(task, staff, status=Task.Status.COMPLETED, percent=100)
+    return [Task.objects.get(pk=t.pk) for t in tasks]
+
+
+def ticks(tasks) -> list[str]:
+    """The tick boxes' values (task:version) a bulk form posts."""
+    return [f"{t.pk}:{t.version}" for t in tasks]

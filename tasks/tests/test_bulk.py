@@ -1,5 +1,5 @@
-"""The office chases in bulk: 全部任务's filters and Excel export and 核实所选
-(all or nothing). 催办所选: reminders/tests/test_bulk_reminders.py."""
+"""The office chases in bulk: 全部任务's filters and Excel export, 核实所选
+(all or nothing). 催办所选 is reminders/tests/test_bulk_remind.py."""
 
 import io
 
@@ -12,7 +12,8 @@ from pytest_django.asserts import assertContains
 from departments.models import Unit
 from tasks.models import Review, Task
 
-from .helpers import join, report, task_of
+from .helpers import completed_tasks, report, task_of
+from .helpers import ticks as _ticks
 
 
 def messages_of(response) -> list[str]:
@@ -89,16 +90,7 @@ def test_it_lets_leaders_export_and_refuses_staff(client, leader, staff, plan_20
 
 @pytest.fixture
 def completed(plan_2019, staff, other_staff):
-    """Three tasks reported completed, of two units."""
-    join(staff, "区卫生健康局")
-    tasks = [task_of("区数管局", "8"), task_of("区数管局", "9"), task_of("区卫生健康局", "8")]
-    for task in tasks:
-        report(task, staff, status=Task.Status.COMPLETED, percent=100)
-    return [Task.objects.get(pk=t.pk) for t in tasks]
-
-
-def _ticks(tasks) -> list[str]:
-    return [f"{t.pk}:{t.version}" for t in tasks]
+    return completed_tasks(staff)
 
 
 def test_it_verifies_the_ticked_tasks_each_with_its_own_review_and_history(client, office, completed):

@@ -1,5 +1,6 @@
-"""催办所选: the office chases the tasks ticked on 全部任务 or the overview's
-overdue list — one notice per task (one a day), one digest per unit."""
+"""催办所选: the office chases the tasks ticked on a list, one digest per
+unit, each task once a day (the lists and their tick boxes:
+tasks/tests/test_bulk.py)."""
 
 import pytest
 import time_machine
@@ -8,35 +9,24 @@ from django.urls import reverse
 
 from reminders import jobs
 from reminders.models import Reminder
-from tasks.models import Review, Task
-from tasks.tests.helpers import JULY_15, join, report, review, task_of
+from tasks.models import Review
+from tasks.tests.helpers import JULY_15, completed_tasks, review
+from tasks.tests.helpers import ticks as _ticks
+
+
+@pytest.fixture
+def completed(plan_2019, staff, other_staff):
+    return completed_tasks(staff)
+
+
+@pytest.fixture
+def july_15():
+    with time_machine.travel(JULY_15, tick=False) as traveller:
+        yield traveller
 
 
 def messages_of(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-@pytest.fixture
-def completed(plan_2019, staff):
-    """Three tasks reported completed, of two units."""
-    join(staff, "区卫生健康局")
-    tasks = [task_of("区数管局", "8"), task_of("区数管局", "9"), task_of("区卫生健康局", "8")]
-    for task in tasks:
-        report(task, staff, status=Task.Status.COMPLETED, percent=100)
-    return [Task.objects.get(pk=t.pk) for t in tasks]
-
-
-@pytest.fixture
-def july_15(plan_2019):
-    with time_machine.travel(JULY_15, tick=False):
-        yield
-
-
-def _ticks(tasks) -> list[str]:
-    return [f"{t.pk}:{t.version}" for t in tasks]
-
-
-# 催办所选
 
 
 @pytest.fixture
