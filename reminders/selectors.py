@@ -23,7 +23,7 @@ def unit_notices(*, unit_ids: list[int], now: dt.datetime) -> QuerySet:
         Reminder.objects.issued(now=now)
         .to_units()
         .filter(unit_id__in=unit_ids)
-        .select_related("task__indicator", "unit", "sent_by")
+        .select_related("task__indicator", "unit", "sent_by", "plan")
         .order_by("-remind_after", "-pk")
     )
 
@@ -102,7 +102,7 @@ def notice_log(*, now: dt.datetime, reason: str = "", status: str = "", search: 
             | Q(recipients__icontains=search)
         )
     rows = (
-        rows.select_related("task__indicator__plan", "unit", "sent_by")
+        rows.select_related("task__indicator__plan", "unit", "sent_by", "plan")
         .prefetch_related("deliveries")
         .order_by("-remind_after", "-pk")
     )

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from indicators.selectors import consultations_open_for_units
+
 from . import access, exports, selectors, services, signals
 from .forms import (
     AllTasksFilterForm,
@@ -114,6 +116,7 @@ def my_tasks(request):
     )
     context["several_units"] = len(unit_ids) > 1
     context["returned"] = selectors.returned_tasks(context["listing"].all_tasks)
+    context["consultations"] = consultations_open_for_units(unit_ids)
     return render(request, "tasks/my_tasks.html", context)
 
 

@@ -42,6 +42,13 @@ PAGES = {
     "dashboards:completeness_export": [*CompletenessFilterForm.base_fields],
     "dashboards:unit_completeness_mine": ["plan"],
     "dashboards:unit_completeness": [],
+    # The plan's pages take the year in the path; the feedback table's
+    # filter (FeedbackFilterForm) is tested with hostile values in
+    # indicators/tests/test_consultation.py.
+    "plans:list": [],
+    "plans:detail": [],
+    "plans:consultation": [],  # ?unit= is compared with the ids of the user's units, never parsed
+    "plans:feedback": [],
 }
 # Pages that take POSTs only, so no query string is read.
 POST_ONLY = {
@@ -53,6 +60,10 @@ POST_ONLY = {
     "tasks:extension_create",
     "tasks:extension_decide",
     "reminders:remind_bulk",
+    "plans:adopt",
+    "plans:consultation_open",
+    "plans:answer",
+    "plans:decide",
     "reminders:remind",
     "reminders:notice_resend",
     "departments:contact_remove",
