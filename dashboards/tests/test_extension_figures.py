@@ -55,3 +55,18 @@ def test_it_shows_on_time_after_an_extension_beside_the_rate(client, office, ext
     client.force_login(office)
     page = client.get("/tasks/dashboard/").content.decode()
     assert '<span data-total="extended_on_time">延期后按期 1</span>' in page
+
+
+def test_it_counts_on_time_after_an_extension_in_the_monthly_report(client, office, extended, aug_15):
+    import io
+
+    from openpyxl import load_workbook
+
+    from dashboards.report import SUMMARY_HEADERS
+
+    client.force_login(office)
+    book = load_workbook(io.BytesIO(client.get("/tasks/dashboard/report.xlsx").content))
+    rows = {row[1]: row for row in ([c.value for c in r] for r in book["单位汇总"].iter_rows(min_row=3))}
+    column = SUMMARY_HEADERS.index("延期后按期")
+    assert (rows[FGJ][column - 1], rows[FGJ][column]) == ("0", "1")  # 按期完成 0, 延期后按期 1
+    assert rows["合计"][column] == "1"
