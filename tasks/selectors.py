@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from departments.models import Unit
 from indicators.models import Indicator, Plan
 
-from .models import Evidence, ProgressReport, Review, Task, TaskQuerySet, site_timezone
+from .models import Evidence, ExtensionRequest, ProgressReport, Review, Task, TaskQuerySet, site_timezone
 from .templatetags.portal import cn_date
 
 
@@ -272,3 +272,8 @@ def task_changes(task: Task) -> list[Change]:
     changes += _changes(indicator_records, Indicator, INDICATOR_FIELDS, str(_("指标")))
     changes.sort(key=lambda change: change.at, reverse=True)
     return changes
+
+
+def task_extension_requests(task: Task) -> list[ExtensionRequest]:
+    """Every 延期申请 of the task, newest first (one query)."""
+    return list(task.extension_requests.select_related("requested_by", "decided_by"))

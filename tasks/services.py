@@ -48,7 +48,10 @@ def task_sync_plan(*, plan: Plan, now: dt.datetime | None = None) -> dict[str, i
             to_create.append(
                 Task(indicator_id=key[0], unit_id=key[1], role=role, due_date=due_date, created_at=now)
             )
-        elif (task.role, task.due_date, task.is_active) != (role, due_date, True):
+            continue
+        if task.extended_due_date:  # an approved extension holds (延期申请)
+            due_date = max(due_date, task.extended_due_date)
+        if (task.role, task.due_date, task.is_active) != (role, due_date, True):
             task.role, task.due_date, task.is_active = role, due_date, True
             to_update.append(task)
     for key, task in existing.items():

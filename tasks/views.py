@@ -19,7 +19,15 @@ from django.views.decorators.http import require_POST
 from indicators.selectors import consultations_open_for_units
 
 from . import access, exports, selectors, services, signals
-from .forms import AllTasksFilterForm, BulkSelectionForm, ProgressReportForm, ReviewForm, TaskListFilterForm
+from .forms import (
+    AllTasksFilterForm,
+    BulkSelectionForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
+    ProgressReportForm,
+    ReviewForm,
+    TaskListFilterForm,
+)
 from .models import REPORT_STATUSES, Evidence, Review, Task
 from .selectors import Show
 from .templatetags.portal import cn_datetime, person
@@ -224,6 +232,17 @@ def _render_task(request, task, *, report_form=None, review_form=None, status=20
     if review_form is None and can_review:
         review_form = ReviewForm(initial={"version": task.version})
     context.update(report_form=report_form, review_form=review_form)
+    # 延期申请: the unit asks while none waits; the office decides one that waits.
+    requests = selectors.task_extension_requests(task)
+    waiting = next((r for r in requests if r.status == r.Status.PENDING), None)
+    context.update(
+        extensions=requests,
+        extension_waiting=waiting,
+        extension_form=ExtensionRequestForm() if can_report and not waiting else None,
+        decision_form=ExtensionDecisionForm()
+        if running and waiting and access.is_reform_office(user)
+        else None,
+    )
     return render(request, "tasks/task_detail.html", context, status=status)
 
 
