@@ -199,3 +199,12 @@ def task_changes(task: Task) -> list[Change]:
     changes += _changes(indicator_records, Indicator, INDICATOR_FIELDS, str(_("指标")))
     changes.sort(key=lambda change: change.at, reverse=True)
     return changes
+
+
+def task_origin(task: Task) -> Task | None:
+    """For a task on an indicator carried over from last year: the same
+    unit's task on the origin indicator, if it had one (the page links it)."""
+    origin_id = task.indicator.carried_from_id
+    if origin_id is None:
+        return None
+    return Task.objects.filter(indicator_id=origin_id, unit_id=task.unit_id).first()

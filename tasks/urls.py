@@ -11,4 +11,6 @@ urlpatterns = [
     path("<int:pk>/report/", views.report_create, name="report"),
     path("<int:pk>/review/", views.task_review, name="review"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
+    path("plans/<int:year>/close/", views.plan_close, name="plan_close"),
+    path("plans/<int:year>/carry-over/", views.plan_carry_over, name="plan_carry_over"),
 ]

@@ -35,6 +35,7 @@ PAGES = {
     "plans:detail": [],
     "plans:consultation": [],  # ?unit= is compared with the ids of the user's units, never parsed
     "plans:feedback": [],
+    "tasks:plan_close": [],
 }
 # Pages that take POSTs only, so no query string is read.
 POST_ONLY = {
@@ -48,6 +49,7 @@ POST_ONLY = {
     "plans:consultation_open",
     "plans:answer",
     "plans:decide",
+    "tasks:plan_carry_over",
 }
 
 HOSTILE = {
