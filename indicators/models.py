@@ -131,6 +131,15 @@ class Indicator(models.Model):
         help_text=_("在工作要点正文中所属的章节，如“二（二）2 商事登记便利化改革”。"),
     )
     units = models.ManyToManyField(Unit, through="IndicatorUnit", related_name="indicators")
+    carried_from = models.ForeignKey(
+        "self",
+        verbose_name=_("结转自"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carried_to",
+        help_text=_("上一年度未完成、结转到本计划的原指标。"),
+    )
 
     history = HistoricalRecords()
     objects = IndicatorQuerySet.as_manager()

@@ -277,3 +277,12 @@ def task_changes(task: Task) -> list[Change]:
 def task_extension_requests(task: Task) -> list[ExtensionRequest]:
     """Every 延期申请 of the task, newest first (one query)."""
     return list(task.extension_requests.select_related("requested_by", "decided_by"))
+
+
+def task_origin(task: Task) -> Task | None:
+    """For a task on an indicator carried over from last year: the same
+    unit's task on the origin indicator, if it had one (the page links it)."""
+    origin_id = task.indicator.carried_from_id
+    if origin_id is None:
+        return None
+    return Task.objects.filter(indicator_id=origin_id, unit_id=task.unit_id).first()

@@ -17,4 +17,6 @@ urlpatterns = [
     path("extensions/<int:pk>/decide/", extension_views.extension_decide, name="extension_decide"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
     path("evidence/<int:pk>/preview/", views.evidence_preview, name="evidence_preview"),
+    path("plans/<int:year>/close/", views.plan_close, name="plan_close"),
+    path("plans/<int:year>/carry-over/", views.plan_carry_over, name="plan_carry_over"),
 ]

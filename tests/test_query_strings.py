@@ -49,6 +49,7 @@ PAGES = {
     "plans:detail": [],
     "plans:consultation": [],  # ?unit= is compared with the ids of the user's units, never parsed
     "plans:feedback": [],
+    "tasks:plan_close": [],
 }
 # Pages that take POSTs only, so no query string is read.
 POST_ONLY = {
@@ -67,6 +68,7 @@ POST_ONLY = {
     "reminders:remind",
     "reminders:notice_resend",
     "departments:contact_remove",
+    "tasks:plan_carry_over",
 }
 
 HOSTILE = {

@@ -277,3 +277,26 @@ def test_it_shows_the_open_consultation_on_the_units_home_page(consultation, sta
 
     assert "consultation-open" in page
     assert reverse("plans:consultation", args=[2019]) in page
+
+
+def test_it_shows_the_consultation_page_in_a_fixed_number_of_queries(
+    consultation, staff, client, django_assert_max_num_queries
+):
+    # 28 today: the groups' members are read once per group named (twice:
+    # who is asked, and the unit's items); none grows with the items.
+    client.force_login(staff)
+    with time_machine.travel(APRIL_28, tick=False), django_assert_max_num_queries(30):
+        page = client.get(reverse("plans:consultation", args=[2019]))
+    assert page.status_code == 200
+
+
+def test_it_lists_the_plans_with_their_status(plan_2019, office, client, django_assert_max_num_queries):
+    Plan.objects.create(year=2020, title="2020年度草案", status=Plan.Status.DRAFT)
+    client.force_login(office)
+
+    with django_assert_max_num_queries(10):
+        page = client.get(reverse("plans:list")).content.decode()
+    detail = client.get(reverse("plans:detail", args=[2019])).content.decode()
+
+    assert 'data-plan-status="draft"' in page and 'data-plan-status="active"' in page
+    assert 'id="plan-dates"' in detail and "执行中" in detail
