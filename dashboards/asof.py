@@ -130,16 +130,18 @@ def _import_rows_end(plan: Plan):
     return Subquery(first) + IMPORT_WINDOW
 
 
-def task_states(*, plan: Plan, as_of: dt.date, today: dt.date) -> QuerySet:
+def task_states(*, plan: Plan, as_of: dt.date, today: dt.date, backdate_import: bool = True) -> QuerySet:
     """The plan's active tasks as they stood at the end of `as_of`: rows with
     the task's id, unit, indicator, role, status and due date. Today's state
     is the task table; an earlier day's comes from the task history (from the
-    plan's start on, a task imported late as it was imported)."""
+    plan's start on, a task imported late as it was imported — unless not
+    `backdate_import`: then a day before the import has no tasks, which is
+    what "who could have reported" needs)."""
     if as_of >= today:
         return Task.objects.filter(indicator__plan=plan, is_active=True)
     history = history_model(Task)._default_manager
     recorded = Q(history_date__lt=day_end(as_of))
-    if day_end(as_of) > plan_start(plan):
+    if backdate_import and day_end(as_of) > plan_start(plan):
         recorded |= Q(history_date__lt=_import_rows_end(plan))
     before = history.filter(recorded, indicator__plan=plan)
     if connection.vendor == "postgresql":

@@ -8,7 +8,8 @@ unit's year:
   is not verified (已办结) as it stood at the end of the month — or today,
   for the month under way (dashboards.asof.task_states). A task verified
   during the month needs no report for it; one created after it is not
-  counted;
+  counted (a plan imported late is not backdated here, unlike the
+  overview's as-of views: nobody could report before it was imported);
 - it is **reported** when its unit filed at least one progress report on it
   between the first of the month and the first of the next (Asia/Shanghai);
 - a unit's **rate** is reported ÷ open tasks; the unit is **complete** when
@@ -98,7 +99,10 @@ def _counts(*, plan: Plan, month: dt.date, today: dt.date, unit_ids=None) -> dic
     """unit id → (open tasks, reported tasks) in the month: one query."""
     start, end = month_bounds(month)
     as_of = min(end.date() - dt.timedelta(days=1), today)
-    states = task_states(plan=plan, as_of=as_of, today=today).exclude(status=Task.Status.VERIFIED)
+    # Not backdated: before the plan was imported nobody could report on it.
+    states = task_states(plan=plan, as_of=as_of, today=today, backdate_import=False).exclude(
+        status=Task.Status.VERIFIED
+    )
     if unit_ids is not None:
         states = states.filter(unit_id__in=unit_ids)
     reported = Exists(

@@ -465,10 +465,13 @@ def test_it_drops_a_notice_whose_due_date_moved_before_it_went_out(units, contac
     assert mail.outbox == []
 
 
-def test_it_runs_the_whole_2019_plan_quickly(plan_2019, contacts, office, mailoutbox):
+def test_it_sweeps_the_whole_2019_plan_in_one_run(plan_2019, contacts, office, mailoutbox):
+    # Its time is measured by bench/province.py, not asserted here: a loaded
+    # machine is no measure of the code.
     result = sweep_at(at(2019, 7, 31))
     assert sum(result.found.values()) > 500
-    assert result.seconds < 5, result.seconds
+    assert not result.failures
+    assert len(mailoutbox) == len(result.digests) > 30
 
 
 def test_it_shows_a_dry_run_and_changes_nothing(plan_2019, contacts, mailoutbox):
