@@ -28,9 +28,12 @@ class OverviewFilterForm(QueryForm):
 
     def __init__(self, data, *, plans, plan, categories, units, today):
         data = data.copy()
-        # A past plan is shown as of its year's last day: a day after it
-        # adds nothing but days late that the year never had.
-        self.latest = min(today, dt.date(plan.year, 12, 31))
+        # A closed past plan is shown as of its year's last day: a day after
+        # it adds nothing but days late that the year never had. A past plan
+        # still running (执行中: extensions into January, late verifications)
+        # is shown as it is today; its trend still ends on 31 December.
+        year_end = dt.date(plan.year, 12, 31)
+        self.latest = today if plan.is_active else min(today, year_end)
         # The defaults show in the fields: the plan chosen, today (or the
         # plan year's last day).
         data.setdefault("plan", str(plan.year))

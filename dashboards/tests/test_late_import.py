@@ -15,6 +15,7 @@ from dashboards.asof import Scope
 from dashboards.figures import dashboard_overview
 from departments.models import Unit
 from indicators.models import Indicator, IndicatorUnit, Plan
+from indicators.services import plan_close
 from tasks import services
 from tasks.tests.plans import SGJ, SHANGHAI
 
@@ -66,9 +67,11 @@ def test_it_says_on_the_page_when_the_plan_was_imported(client, office, late_pla
     assertNotContains(august, "导入系统")
 
 
-def test_it_shows_a_past_plan_as_of_its_last_day(client, office, late_plan):
+def test_it_shows_a_closed_past_plan_as_of_its_last_day(client, office, late_plan):
     client.force_login(office)
     with time_machine.travel(dt.datetime(2020, 8, 1, 9, 0, tzinfo=SHANGHAI), tick=False):
+        running = client.get(reverse("dashboards:overview"), {"plan": 2019})
+        plan_close(plan=late_plan, user=office)
         default = client.get(reverse("dashboards:overview"), {"plan": 2019})
         later = client.get(reverse("dashboards:overview"), {"plan": 2019, "as_of": "2020-03-01"})
 
@@ -81,3 +84,12 @@ def test_it_shows_a_past_plan_as_of_its_last_day(client, office, late_plan):
         )
         assert charts["trend"]["days"][-1] == "12月31日"
         assert len(charts["trend"]["days"]) == 12
+    # Still running (执行中) in the next year, it is shown as it is today:
+    # its unfinished work is late still; its trend ends with its year.
+    assertContains(running, "截至2020年8月1日")
+    charts = json.loads(
+        running.content.decode()
+        .split('id="dashboard-data" type="application/json">')[1]
+        .split("</script>")[0]
+    )
+    assert charts["trend"]["days"][-1] == "12月31日"
