@@ -17,7 +17,17 @@ from import_export.tmp_storages import MediaStorage
 from simple_history.admin import SimpleHistoryAdmin
 
 from .annex import AnnexFileError
-from .models import PLAN_YEAR_MAX, PLAN_YEAR_MIN, Indicator, IndicatorUnit, Plan, Target, validate_plan_year
+from .models import (
+    PLAN_YEAR_MAX,
+    PLAN_YEAR_MIN,
+    Consultation,
+    ConsultationAnswer,
+    Indicator,
+    IndicatorUnit,
+    Plan,
+    Target,
+    validate_plan_year,
+)
 from .resources import AnnexXLSX, IndicatorResource
 from .services import target_confirm, target_delete, target_restore, targets_sync
 from .signals import plan_changed
@@ -357,3 +367,33 @@ class IndicatorAdmin(ImportExportMixin, SimpleHistoryAdmin):
         )
         for problem in report.warnings:
             messages.warning(request, str(problem))
+
+
+class _WrittenInThePortal:
+    """Consultations and their answers are written on the plan's pages
+    (indicators.views), where the rules are checked; the admin shows them
+    with their history, nothing more."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(_WrittenInThePortal, SimpleHistoryAdmin):
+    list_display = ["plan", "deadline", "opened_at", "closed_at", "deemed_at"]
+    list_select_related = ["plan"]
+
+
+@admin.register(ConsultationAnswer)
+class ConsultationAnswerAdmin(_WrittenInThePortal, SimpleHistoryAdmin):
+    list_display = ["consultation", "unit", "indicator", "kind", "decision", "answered_at"]
+    list_filter = ["kind", "decision", "consultation__plan"]
+    search_fields = ["unit__name", "indicator__code", "text"]
+    list_select_related = ["consultation__plan", "unit", "indicator"]
+    list_per_page = 100

@@ -100,7 +100,7 @@ class ReminderAdmin(ReadOnlyMixin, CalendarWarningMixin, admin.ModelAdmin):
         "sent_at",
         "attempts",
     ]
-    list_filter = ["reason", ("sent_at", admin.EmptyFieldListFilter), "task__indicator__plan"]
+    list_filter = ["reason", ("sent_at", admin.EmptyFieldListFilter), "task__indicator__plan", "plan"]
     search_fields = ["unit__name", "task__indicator__code", "recipients", "period"]
     list_select_related = ["unit", "task__indicator", "plan"]
     date_hierarchy = "remind_after"

@@ -233,8 +233,11 @@ def find_unowned(*, now: dt.datetime, calendar: WorkdayCalendar | None = None) -
     it lasts (the first sweep of the week records it; the period names the
     week, so the constraint keeps it once)."""
     year, week, _weekday = local_date(now).isocalendar()
+    # Plans already reported this week are not looked at again (the reading
+    # costs a few queries per plan; the daily sweep would repeat it).
+    reported = Reminder.objects.live().filter(reason=Reason.UNOWNED, period__endswith=f"/{year}-W{week:02d}")
     rows = []
-    for plan in Plan.objects.active().order_by("year"):
+    for plan in Plan.objects.active().exclude(pk__in=reported.values("plan_id")).order_by("year"):
         unowned = plan_unowned_work(plan)
         if unowned:
             rows.append(

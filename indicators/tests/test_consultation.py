@@ -300,3 +300,15 @@ def test_it_lists_the_plans_with_their_status(plan_2019, office, client, django_
 
     assert 'data-plan-status="draft"' in page and 'data-plan-status="active"' in page
     assert 'id="plan-dates"' in detail and "执行中" in detail
+
+
+def test_it_shows_the_answers_read_only_in_the_admin(consultation, staff, admin_user, client):
+    answer(consultation, "区数管局", "8", user=staff, kind=Kind.COMMENT, text="建议延期")
+    client.force_login(admin_user)
+
+    listing = client.get(
+        reverse("admin:indicators_consultationanswer_changelist"), {"kind__exact": "comment"}
+    )
+
+    assert listing.status_code == 200 and "区数管局" in listing.content.decode()
+    assert client.get(reverse("admin:indicators_consultationanswer_add")).status_code == 403
