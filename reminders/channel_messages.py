@@ -47,8 +47,11 @@ def _when(reminder: Reminder, today: dt.date) -> str:
 
 def _line(reminder: Reminder, today: dt.date, *, office: bool) -> str:
     label = reminder.get_reason_display()
-    if reminder.task_id is None:
-        return f"- **{label}**"
+    if reminder.task_id is None:  # a notice about a plan: its period, its date; the link below
+        due = _("%(date)s截止") % {"date": cn_date(reminder.due_date)} if reminder.due_date else ""
+        note = reminder.note.replace("\n", " ")
+        note = note[:80] + "…" if len(note) > 80 else note
+        return " ".join(part for part in (f"- **{label}**", reminder.period, due, note) if part)
     task, indicator = reminder.task, reminder.task.indicator
     text = indicator.task_text.replace("\n", " ").replace("[", "【").replace("]", "】")
     if len(text) > TASK_TEXT_CHARS:
@@ -80,9 +83,9 @@ def dingtalk_message(
         }
         header += "\n"
         lines = [_line(r, today, office=office) for r in ordered]
-        full_list = (
-            reverse("reminders:notice_log") + "?reason=escalation" if office else reverse("reminders:notices")
-        )
+        full_list = reverse("reminders:notice_log") if office else reverse("reminders:notices")
+        if office and {r.reason for r in reminders} == {Reason.ESCALATION}:
+            full_list += f"?reason={Reason.ESCALATION}"
         url = _link(full_list)
 
         def footer(left: int) -> str:

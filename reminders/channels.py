@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from departments.models import Unit
@@ -64,17 +64,18 @@ def channel_settings(unit_id: int | None) -> ChannelSettings | None:
     return ChannelSettings.objects.filter(unit_id=unit_id).select_related("unit").first()
 
 
-def _scope(unit_id: int | None) -> Q:
-    """The notices a destination's channels carry: the unit's own (escalations
-    excepted), or the reform office's escalations."""
+def scope(unit_id: int | None) -> QuerySet:
+    """The notices a destination's channels carry, as e-mail addresses them
+    (ReminderQuerySet.to_units): the unit's own, or (None) the reform
+    office's — every notice not addressed to a unit (escalations…)."""
+    to_units = Reminder.objects.to_units()
     if unit_id is None:
-        return Q(reason=Reason.ESCALATION)
-    return Q(unit_id=unit_id) & ~Q(reason=Reason.ESCALATION)
+        return Reminder.objects.exclude(pk__in=to_units.values("pk"))
+    return to_units.filter(unit_id=unit_id)
 
 
 def _rows(channel: str, unit_id: int | None) -> QuerySet:
-    ids = Reminder.objects.filter(_scope(unit_id)).values("pk")
-    return Delivery.objects.filter(channel=channel, reminder_id__in=ids)
+    return Delivery.objects.filter(channel=channel, reminder_id__in=scope(unit_id).values("pk"))
 
 
 def _stale_before() -> dt.datetime:
@@ -86,8 +87,9 @@ def _record(channel: str, unit_id: int | None, *, now: dt.datetime) -> int:
     pending, or (SMS) skipped when SMS does not carry it."""
     since = now - dt.timedelta(hours=settings.REMINDER_CHANNEL_MAX_AGE_HOURS)
     new = list(
-        Reminder.objects.issued(now=now)
-        .filter(_scope(unit_id), remind_after__gte=since)
+        scope(unit_id)
+        .issued(now=now)
+        .filter(remind_after__gte=since)
         .exclude(deliveries__channel=channel)
         .select_related("task__indicator__plan")
         .order_by("pk")
@@ -314,9 +316,14 @@ def due_retries(*, now: dt.datetime) -> list[tuple[str, int | None]]:
     stale = Q(status=Status.CLAIMED, claimed_at__lt=_stale_before())
     with transaction.atomic():
         rows = Delivery.objects.filter(waiting | lost | stale)
-        found = set(rows.values_list("channel", "reminder__unit_id", "reminder__reason").distinct())
+        for_unit = Exists(Reminder.objects.to_units().filter(pk=OuterRef("reminder_id")))
+        found = set(
+            rows.annotate(for_unit=for_unit)
+            .values_list("channel", "reminder__unit_id", "for_unit")
+            .distinct()
+        )
         rows.filter(waiting).update(retry_after=None)
     return sorted(
-        {(channel, None if reason == Reason.ESCALATION else unit_id) for channel, unit_id, reason in found},
+        {(channel, unit_id if for_unit else None) for channel, unit_id, for_unit in found},
         key=lambda pair: (pair[0], pair[1] or 0),
     )

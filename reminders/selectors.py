@@ -140,8 +140,9 @@ def _config_errors() -> dict[tuple[int | None, str], Delivery]:
         .select_related("reminder")
         .order_by("-claimed_at", "-pk")
     )
-    for delivery in rows[:500]:
-        unit_id = None if delivery.reminder.reason == Reason.ESCALATION else delivery.reminder.unit_id
+    for_unit = Exists(Reminder.objects.to_units().filter(pk=OuterRef("reminder_id")))
+    for delivery in rows.annotate(for_unit=for_unit)[:500]:
+        unit_id = delivery.reminder.unit_id if delivery.for_unit else None
         latest.setdefault((unit_id, delivery.channel), delivery)
     return latest
 
@@ -166,11 +167,11 @@ def channel_overview() -> list[ChannelRow]:
 
 def channel_deliveries(*, unit_id: int | None, limit: int = 20) -> list[Delivery]:
     """The destination's latest channel deliveries, newest first."""
-    reminders = (
-        Reminder.objects.filter(reason=Reason.ESCALATION)
-        if unit_id is None
-        else (Reminder.objects.filter(unit_id=unit_id).exclude(reason=Reason.ESCALATION))
-    )
+    to_units = Reminder.objects.to_units()
+    if unit_id is None:  # the office's: every notice not addressed to a unit
+        reminders = Reminder.objects.exclude(pk__in=to_units.values("pk"))
+    else:
+        reminders = to_units.filter(unit_id=unit_id)
     return list(
         Delivery.objects.filter(reminder__in=reminders)
         .exclude(status=Delivery.Status.SKIPPED)

@@ -53,7 +53,7 @@ from . import channels
 from .channels import ChannelResult
 from .delivery import REFUSED, DeliveryFailed, Digest, deliver_office, deliver_unit
 from .lock import sweep_lock
-from .models import Reminder, SweepRun
+from .models import ChannelSettings, Reminder, SweepRun
 from .workdays import WorkdayCalendar, local_date, start_of_day
 
 logger = logging.getLogger(__name__)
@@ -480,7 +480,10 @@ def deliver_channels(*, unit_ids: list[int | None], now: dt.datetime) -> list[Ch
     """The channels beside e-mail (DingTalk, SMS) of these units (None: the
     office), in this process: the `send_reminders` command's way."""
     results = []
-    for unit_id in unit_ids:
+    # One query for who has a channel on at all (most units, often none).
+    switched_on = ChannelSettings.objects.filter(Q(dingtalk_enabled=True) | Q(sms_enabled=True))
+    with_channels = set(switched_on.values_list("unit_id", flat=True))
+    for unit_id in (u for u in unit_ids if u in with_channels):
         for channel in channels.enabled_channels(unit_id):
             result = channels.deliver(channel=channel, unit_id=unit_id, now=now)
             if result:

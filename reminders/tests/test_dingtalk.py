@@ -305,3 +305,17 @@ def test_it_does_not_post_again_when_the_email_is_retried(units, contacts, robot
 
     assert (len(mail.outbox), len(robot.messages), robot.requests) == (1, 1, 1)
     assert Reminder.objects.get(task=task, period="2019-07-31#0").status() == "sent"
+
+
+def test_it_posts_from_a_sweep_run_in_process_like_send_reminders(units, contacts, robot, mailoutbox):
+    robot_for(robot)
+    make_task(due=D(2019, 7, 31))
+    make_task(due=D(2019, 7, 31), unit="区法院", code="2")  # no channels: e-mail only
+
+    with time_machine.travel(MOMENT, tick=False):
+        result = sweep.run(now=MOMENT, month_end=True)
+
+    assert [(r.channel, r.label, r.count, r.outcome.status) for r in result.sent_by_channel] == [
+        ("dingtalk", "区数管局", 1, "sent")
+    ]
+    assert (len(robot.messages), len(mailoutbox)) == (1, 2)
