@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import extension_views, views
+from . import evidence_views, extension_views, views
 
 app_name = "tasks"
 
@@ -15,6 +15,6 @@ urlpatterns = [
     path("<int:pk>/extension/", extension_views.extension_create, name="extension_create"),
     path("extensions/", extension_views.extension_list, name="extensions"),
     path("extensions/<int:pk>/decide/", extension_views.extension_decide, name="extension_decide"),
-    path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
-    path("evidence/<int:pk>/preview/", views.evidence_preview, name="evidence_preview"),
+    path("evidence/<int:pk>/", evidence_views.evidence_download, name="evidence"),
+    path("evidence/<int:pk>/preview/", evidence_views.evidence_preview, name="evidence_preview"),
 ]

@@ -7,8 +7,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -28,7 +28,7 @@ from .forms import (
     ReviewForm,
     TaskListFilterForm,
 )
-from .models import REPORT_STATUSES, Evidence, Review, Task
+from .models import REPORT_STATUSES, Review, Task
 from .selectors import Show
 from .templatetags.portal import cn_datetime, person
 
@@ -368,43 +368,3 @@ def task_review(request, pk):
         error_field="reason",
         failed=_("审核没有保存，请按提示修改。"),
     )
-
-
-# A file is a document of its own, never a page of the portal: sandboxed (no
-# script, no same origin, no forms, no plugins), nothing loaded from
-# elsewhere, never framed, and its type never guessed from the content.
-EVIDENCE_CSP = (
-    "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"
-)
-
-
-def _evidence_response(request, pk, *, preview: bool):
-    """An evidence file, to those who may read its task; 404 to everyone
-    else. Inline only for the kinds a browser shows without running
-    anything (PDF, JPG, PNG) and only when asked; a download otherwise."""
-    evidence = get_object_or_404(Evidence.objects.select_related("report"), pk=pk)
-    access.get_evidence_for_user(request.user, evidence)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("文件不存在。")) from None
-    response = FileResponse(
-        handle,
-        as_attachment=not (preview and evidence.can_preview),
-        filename=evidence.download_name,
-        content_type=evidence.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = EVIDENCE_CSP
-    return response
-
-
-@login_required
-def evidence_download(request, pk):
-    return _evidence_response(request, pk, preview=False)
-
-
-@login_required
-def evidence_preview(request, pk):
-    """预览: PDF and images open in the browser; anything else downloads."""
-    return _evidence_response(request, pk, preview=True)
