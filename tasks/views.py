@@ -7,8 +7,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -16,9 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from indicators.models import Plan
 from indicators.selectors import consultations_open_for_units
-from indicators.services import plan_close as plan_close_service
 
 from . import access, exports, selectors, services, signals
 from .forms import (
@@ -30,7 +28,7 @@ from .forms import (
     ReviewForm,
     TaskListFilterForm,
 )
-from .models import REPORT_STATUSES, Evidence, Review, Task
+from .models import REPORT_STATUSES, Review, Task
 from .selectors import Show
 from .templatetags.portal import cn_datetime, person
 
@@ -371,95 +369,3 @@ def task_review(request, pk):
         error_field="reason",
         failed=_("审核没有保存，请按提示修改。"),
     )
-
-
-# A file is a document of its own, never a page of the portal: sandboxed (no
-# script, no same origin, no forms, no plugins), nothing loaded from
-# elsewhere, never framed, and its type never guessed from the content.
-EVIDENCE_CSP = (
-    "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"
-)
-
-
-def _evidence_response(request, pk, *, preview: bool):
-    """An evidence file, to those who may read its task; 404 to everyone
-    else. Inline only for the kinds a browser shows without running
-    anything (PDF, JPG, PNG) and only when asked; a download otherwise."""
-    evidence = get_object_or_404(Evidence.objects.select_related("report"), pk=pk)
-    access.get_evidence_for_user(request.user, evidence)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("文件不存在。")) from None
-    response = FileResponse(
-        handle,
-        as_attachment=not (preview and evidence.can_preview),
-        filename=evidence.download_name,
-        content_type=evidence.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = EVIDENCE_CSP
-    return response
-
-
-@login_required
-def evidence_download(request, pk):
-    return _evidence_response(request, pk, preview=False)
-
-
-@login_required
-def evidence_preview(request, pk):
-    """预览: PDF and images open in the browser; anything else downloads."""
-    return _evidence_response(request, pk, preview=True)
-
-
-# The plan's year, where it needs the tasks: closing (with what is not
-# verified) and carrying over. The plan's page (indicators.views) shows them
-# as a panel (tasks.receivers.year_panel).
-
-
-def _office_plan(request, year) -> Plan:
-    if not access.is_reform_office(request.user):
-        raise PermissionDenied(_("只有跑改办或管理员可以改变计划的状态。"))
-    return get_object_or_404(Plan, year=year)
-
-
-@login_required
-def plan_close(request, year):
-    """结束本年度: the confirmation lists what is not verified; POST closes."""
-    plan = _office_plan(request, year)
-    if request.method == "POST" and request.POST.get("confirm") == str(plan.year):
-        try:
-            plan_close_service(plan=plan, user=request.user)
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        else:
-            messages.success(
-                request, _("%(year)s年度计划已结束：只读，仍在总览和导出中。") % {"year": plan.year}
-            )
-        return redirect("plans:detail", year=plan.year)
-    unfinished = services.plan_unfinished(plan)
-    return render(
-        request,
-        "tasks/plan_close.html",
-        {"plan": plan, "tasks": unfinished["tasks"], "indicators": unfinished["indicators"]},
-    )
-
-
-@require_POST
-@login_required
-def plan_carry_over(request, year):
-    plan = _office_plan(request, year)
-    try:
-        new_plan = services.plan_carry_over(plan=plan, user=request.user)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect("plans:detail", year=plan.year)
-    messages.success(
-        request,
-        _("已结转：%(year)s年度计划草案包含 %(count)s 项未完成的指标。")
-        % {"year": new_plan.year, "count": new_plan.indicators.count()},
-    )
-    return redirect("plans:detail", year=new_plan.year)
