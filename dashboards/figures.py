@@ -17,6 +17,11 @@ day: dashboards.asof):
   accepted — the last progress report filed before the verifying review — was
   filed on or before the due date (its Asia/Shanghai date). The unit is not
   blamed for the time the office takes to verify.
+- **on time after an extension (延期后按期)**: verified with an approved
+  extension (延期申请), late against the original due date but on time
+  against the extended one. Not on time, and not in the on-time rate: an
+  extension is not on time against the original date. Overdue (已逾期) is
+  against the due date in force, the extended one.
 - **on-time rate (按期完成率)** = on time ÷ assessable, where assessable
   (应完成) = tasks whose due date has passed (due before D) plus tasks
   already verified before their due date (those are on time by definition),
@@ -45,19 +50,40 @@ Status = Task.Status
 OVERDUE_LIST_LIMIT = 100
 
 
-def on_time_q() -> Q:
-    """Verified, with no progress report filed after the due date and before
-    the verification — so the report the verification accepted (the last one
-    before it) was on time. Works on tasks and on task history rows alike."""
+def _late_report(due_date_field: str) -> Exists:
+    """A progress report filed after `due_date_field` (a field of the task
+    or history row) and before the verification — so the report the
+    verification accepted (the last one before it) was late against it."""
     verified_at = Review.objects.filter(
         task_id=OuterRef("task_id"), decision=Review.Decision.VERIFIED
     ).order_by("created_at", "pk")
-    late_report = ProgressReport.objects.filter(
-        task_id=OuterRef("id"),
-        created_at__date__gt=OuterRef("due_date"),
-        created_at__lt=Subquery(verified_at.values("created_at")[:1]),
+    return Exists(
+        ProgressReport.objects.filter(
+            task_id=OuterRef("id"),
+            created_at__date__gt=OuterRef(due_date_field),
+            created_at__lt=Subquery(verified_at.values("created_at")[:1]),
+        )
     )
-    return Q(status=Status.VERIFIED) & ~Exists(late_report)
+
+
+def on_time_q() -> Q:
+    """按期: verified, and on time against the **original** due date — the
+    task's due date, or for a task with an approved extension (延期申请) the
+    indicator's date it had before. An extension does not make a task on
+    time. Works on tasks and on task history rows alike."""
+    not_extended = Q(extended_due_date__isnull=True) & ~_late_report("due_date")
+    extended = Q(extended_due_date__isnull=False) & ~_late_report("indicator__due_date")
+    return Q(status=Status.VERIFIED) & (not_extended | extended)
+
+
+def extended_on_time_q() -> Q:
+    """延期后按期: verified with an approved extension, late against the
+    original date but on time against the extended one (the task's due date)."""
+    return (
+        Q(status=Status.VERIFIED, extended_due_date__isnull=False)
+        & _late_report("indicator__due_date")
+        & ~_late_report("due_date")
+    )
 
 
 def _counts(as_of: dt.date) -> dict:
@@ -71,6 +97,7 @@ def _counts(as_of: dt.date) -> dict:
         "overdue": Count("id", filter=TaskQuerySet.overdue_q(as_of)),
         "assessable": Count("id", filter=Q(due_date__lt=as_of) | Q(status=Status.VERIFIED)),
         "on_time": Count("id", filter=on_time_q()),
+        "extended_on_time": Count("id", filter=extended_on_time_q()),
     }
 
 
@@ -87,6 +114,7 @@ class Figures:
     overdue: int = 0
     assessable: int = 0
     on_time: int = 0
+    extended_on_time: int = 0  # 延期后按期: not in on_time, nor in the rate
 
     @classmethod
     def of(cls, row: dict) -> "Figures":
@@ -239,7 +267,9 @@ def _by_due_date(states: QuerySet, scope: Scope) -> tuple[list[DueRow], list[Due
     """Tasks by due date (the calendar) and by due month: every month of the
     plan year, and any other month in which something is due."""
     counts = {
-        key: value for key, value in _counts(scope.as_of).items() if key not in ("assessable", "on_time")
+        key: value
+        for key, value in _counts(scope.as_of).items()
+        if key not in ("assessable", "on_time", "extended_on_time")
     }
     rows = states.values("due_date").annotate(**counts).order_by("due_date")
     days = [DueRow(row["due_date"], Figures.of(row)) for row in rows]

@@ -58,3 +58,23 @@ class OverviewFilterForm(QueryForm):
         if as_of and as_of < self.earliest:
             raise forms.ValidationError(_("截至日期不能早于%(date)s。") % {"date": cn_date(self.earliest)})
         return min(as_of, self.latest) if as_of else as_of
+
+
+class CompletenessFilterForm(QueryForm):
+    """报送完整率: the plan and the month (1–12, up to this month)."""
+
+    plan = forms.TypedChoiceField(label=gettext_lazy("年度"), coerce=int, required=False)
+    month = forms.TypedChoiceField(label=gettext_lazy("月份"), coerce=int, required=False)
+
+    def __init__(self, data, *, plans, plan, months):
+        super().__init__(data)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select"
+            field.widget.attrs["data-autosubmit"] = ""
+        self.fields["plan"].choices = [
+            (p.year, _("%(year)d年度（%(status)s）") % {"year": p.year, "status": p.get_status_display()})
+            for p in plans
+        ]
+        self.fields["plan"].initial = plan.year if plan else None
+        self.fields["month"].choices = [(m.month, _("%(month)d月") % {"month": m.month}) for m in months]
+        self.fields["month"].initial = months[-1].month if months else None

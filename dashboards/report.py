@@ -99,9 +99,10 @@ SUMMARY_HEADERS = [
     "已逾期",
     "应完成",
     "按期完成",
+    "延期后按期",
     "按期完成率",
 ]
-SUMMARY_WIDTHS = [6, 24, 8, 8, 8, 8, 10, 8, 8, 8, 8, 8, 8, 10]
+SUMMARY_WIDTHS = [6, 24, 8, 8, 8, 8, 10, 8, 8, 8, 8, 8, 8, 10, 10]
 
 
 def _summary_row(rank, name: str, figures: Figures, lead: int, responsible: int) -> list:
@@ -120,6 +121,7 @@ def _summary_row(rank, name: str, figures: Figures, lead: int, responsible: int)
         figures.overdue,
         figures.assessable,
         figures.on_time,
+        figures.extended_on_time,
         "—" if rate is None else f"{rate:g}%",
     ]
 
@@ -145,7 +147,12 @@ NOTES = [
     ["逾期天数", "截至日期减去截止日期的天数。"],
     [
         "按期完成",
-        "已核实办结，且被核实的那次“已完成”报送（核实前最后一次报送）在截止日期当天或之前提交；跑改办核实所用的时间不计入单位。",
+        "已核实办结，且被核实的那次“已完成”报送（核实前最后一次报送）在截止日期当天或之前提交；跑改办核实所用的时间不计入单位。"
+        "批准延期的任务按原截止日期判断：延期不算按期。",
+    ],
+    [
+        "延期后按期",
+        "批准延期的任务，按原截止日期已逾期、按延期后的截止日期按期完成；不计入按期完成和按期完成率。",
     ],
     ["应完成", "截止日期已过的任务，加上截止日期前已核实办结的任务。"],
     ["按期完成率", "按期完成 ÷ 应完成。"],

@@ -222,7 +222,10 @@ class TargetAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=gettext_lazy("序号"), ordering="indicator__position")
     def indicator_code(self, target):
-        return target.indicator.code
+        # A click lists this indicator's targets only.
+        return format_html(
+            '<a href="?indicator__id__exact={}">{}</a>', target.indicator_id, target.indicator.code
+        )
 
     @admin.display(description=pgettext_lazy("target", "目标"))
     def goal(self, target):

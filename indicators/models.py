@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -130,6 +131,15 @@ class Indicator(models.Model):
         help_text=_("在工作要点正文中所属的章节，如“二（二）2 商事登记便利化改革”。"),
     )
     units = models.ManyToManyField(Unit, through="IndicatorUnit", related_name="indicators")
+    carried_from = models.ForeignKey(
+        "self",
+        verbose_name=_("结转自"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carried_to",
+        help_text=_("上一年度未完成、结转到本计划的原指标。"),
+    )
 
     history = HistoricalRecords()
     objects = IndicatorQuerySet.as_manager()
@@ -297,3 +307,123 @@ class Target(models.Model):
             if self.value is None:
                 raise ValidationError({"value": _("请填写目标值。")})
             self.value_min = self.value_max = None
+
+
+class Consultation(models.Model):
+    """征求意见 on a draft plan: the office sends the draft to every unit it
+    names and asks for written feedback by the deadline; "逾期不反馈视作无意见"
+    — the sweep records a unit that did not answer as no objection, once."""
+
+    plan = models.OneToOneField(
+        Plan, verbose_name=_("年度计划"), on_delete=models.CASCADE, related_name="consultation"
+    )
+    deadline = models.DateField(_("反馈截止日期"))
+    message = models.TextField(_("征求意见通知"), max_length=5000)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    opened_at = models.DateTimeField(_("发起时间"), default=timezone.now)
+    closed_at = models.DateTimeField(
+        _("结束时间"), null=True, blank=True, help_text=_("计划通过执行时结束。")
+    )
+    # Set by the sweep once it recorded the units that did not answer by the deadline.
+    deemed_at = models.DateTimeField(_("逾期未反馈登记时间"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("征求意见")
+        verbose_name_plural = _("征求意见")
+        ordering = ["-opened_at"]
+
+    def __str__(self):
+        return f"{self.plan} · {_('征求意见')}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    def accepts_answers(self, today) -> bool:
+        """Units answer, and change their answer, until the deadline (that day included)."""
+        return self.is_open and today <= self.deadline
+
+
+class ConsultationAnswer(models.Model):
+    """A unit's answer to a consultation: on one indicator, or (indicator
+    empty) on the whole plan. One per unit and item, whatever happens: two
+    constraints, since NULL (the whole plan) is never equal to NULL."""
+
+    class Kind(models.TextChoices):
+        NO_OBJECTION = "none", _("无意见")
+        COMMENT = "comment", _("修改意见")
+        DEEMED = "deemed", _("逾期未反馈，视作无意见")
+
+    class Decision(models.TextChoices):
+        ADOPTED = "adopted", _("采纳")
+        PARTLY = "partly", _("部分采纳")
+        REJECTED = "rejected", _("不采纳")
+
+    consultation = models.ForeignKey(
+        Consultation, verbose_name=_("征求意见"), on_delete=models.CASCADE, related_name="answers"
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+")
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name=_("指标"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="answers",
+        help_text=_("留空为对整个计划的意见。"),
+    )
+    kind = models.CharField(_("意见"), max_length=12, choices=Kind)
+    text = models.TextField(_("修改意见"), max_length=5000, blank=True)
+    proposed_due_date = models.DateField(_("建议截止日期"), null=True, blank=True)
+    proposed_units = models.CharField(_("建议调整责任单位"), max_length=500, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("反馈人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("反馈时间"), default=timezone.now)
+    decision = models.CharField(_("处理结果"), max_length=12, choices=Decision, blank=True)
+    reply = models.TextField(_("答复"), max_length=5000, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("处理人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("征求意见反馈")
+        verbose_name_plural = _("征求意见反馈")
+        ordering = ["consultation", "indicator__position", "unit__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "unit", "indicator"],
+                condition=Q(indicator__isnull=False),
+                name="answer_once_per_unit_item",
+            ),
+            models.UniqueConstraint(
+                fields=["consultation", "unit"],
+                condition=Q(indicator=None),
+                name="answer_once_per_unit_plan",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.unit.name} · {self.indicator.code if self.indicator_id else _('整个计划')}"

@@ -3,9 +3,13 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db.models import Count, F
+from django.utils import timezone
+
 from departments.models import Unit, UnitAlias
 
-from .models import Indicator, IndicatorUnit, Plan
+from .models import Consultation, ConsultationAnswer, Indicator, IndicatorUnit, Plan
+from .xlsx import Sheet, write_workbook
 
 
 def plan_expected_units(plan: Plan) -> dict[tuple[int, int], tuple[str, dt.date]]:
@@ -78,6 +82,213 @@ def annex_snapshot(plan: Plan) -> dict:
         "departments": [{"name": name, "kind": kinds[name]} for name in names],
         "aliases": aliases,
     }
+
+
+@dataclass
+class UnownedWork:
+    """What in a plan belongs to nobody: indicators that name no unit that
+    would get a task, and groups named on indicators that have no members
+    (their share of those indicators has no task)."""
+
+    indicators: list[Indicator] = field(default_factory=list)
+    empty_groups: list[tuple[Unit, list[str]]] = field(default_factory=list)  # (group, codes)
+
+    def __bool__(self) -> bool:
+        return bool(self.indicators or self.empty_groups)
+
+    def summary(self) -> str:
+        """In Chinese, as data (stored in the weekly notice to the office)."""
+        parts = []
+        if self.indicators:
+            codes = "、".join(i.code for i in self.indicators)
+            parts.append(f"指标 {codes} 没有任何承接单位")
+        for group, codes in self.empty_groups:
+            parts.append(f"单位组“{group.name}”没有成员单位，指标 {'、'.join(codes)} 中它的任务无人承接")
+        return "；".join(parts) + "。" if parts else ""
+
+
+def plan_unowned_work(plan: Plan) -> UnownedWork:
+    """The plan's unowned work (a fixed number of queries, one per group named)."""
+    held = {indicator_id for indicator_id, _unit_id in plan_expected_units(plan)}
+    # A parent row whose sub-items carry the units (17 with 17-1…) is held through them.
+    parents = set(
+        Indicator.objects.filter(plan=plan, parent__isnull=False).values_list("parent_id", flat=True)
+    )
+    orphans = [
+        i
+        for i in Indicator.objects.filter(plan=plan).order_by("position")
+        if i.pk not in held and i.pk not in parents
+    ]
+    codes_by_group: dict[Unit, list[str]] = {}
+    links = IndicatorUnit.objects.filter(indicator__plan=plan, unit__kind=Unit.Kind.GROUP)
+    for link in links.select_related("unit", "indicator").order_by("indicator__position"):
+        codes = codes_by_group.setdefault(link.unit, [])
+        if link.indicator.code not in codes:
+            codes.append(link.indicator.code)
+    empty = [(group, codes) for group, codes in codes_by_group.items() if not group.member_units().exists()]
+    return UnownedWork(indicators=orphans, empty_groups=empty)
+
+
+@dataclass
+class StatusChange:
+    status: str
+    label: str
+    at: dt.datetime
+    user: object
+
+
+def plan_status_changes(plan: Plan) -> list[StatusChange]:
+    """The plan's key dates: each status it took, when and by whom, oldest
+    first (from its history; the first entry is its creation)."""
+    changes: list[StatusChange] = []
+    for entry in plan.history.select_related("history_user").order_by("history_date", "history_id"):
+        if not changes or changes[-1].status != entry.status:
+            label = Plan.Status(entry.status).label if entry.status in Plan.Status.values else entry.status
+            changes.append(StatusChange(entry.status, label, entry.history_date, entry.history_user))
+    return changes
+
+
+def plan_list() -> list[Plan]:
+    """Every plan, newest first, with its number of indicators."""
+    return list(Plan.objects.annotate(indicator_count=Count("indicators")).order_by("-year"))
+
+
+# The consultation (征求意见)
+
+
+def consultation_unit_items(plan: Plan, unit: Unit) -> set[int]:
+    """The ids of the plan's indicators that name the unit (groups expanded)."""
+    return {indicator_id for indicator_id, unit_id in plan_expected_units(plan) if unit_id == unit.pk}
+
+
+def consultation_user_units(consultation: Consultation, user) -> list[Unit]:
+    """The user's units (staff membership) that the consultation asks."""
+    if not user.is_authenticated:
+        return []
+    asked = plan_unit_ids(consultation.plan)
+    return list(Unit.objects.filter(memberships__user=user, pk__in=asked).order_by("name"))
+
+
+@dataclass
+class OpenConsultation:
+    consultation: Consultation
+    unit: Unit
+    answered: bool
+
+
+def consultations_open_for_units(unit_ids: list[int]) -> list[OpenConsultation]:
+    """Consultations under way that ask one of these units, and whether the
+    unit has answered (for 本单位任务). A few queries per open consultation;
+    there is one at a time in practice."""
+    result = []
+    for consultation in (
+        Consultation.objects.filter(closed_at=None).select_related("plan").order_by("deadline")
+    ):
+        asked = plan_unit_ids(consultation.plan) & set(unit_ids)
+        if not asked:
+            continue
+        answered = set(consultation.answers.filter(unit_id__in=asked).values_list("unit_id", flat=True))
+        for unit in Unit.objects.filter(pk__in=asked).order_by("name"):
+            result.append(OpenConsultation(consultation, unit, unit.pk in answered))
+    return result
+
+
+@dataclass
+class UnitConsultation:
+    items: list[tuple[Indicator, ConsultationAnswer | None]]  # the unit's items
+    plan_answer: ConsultationAnswer | None  # on the whole plan
+    indicators: list[Indicator]  # the whole plan, to read
+
+
+def consultation_for_unit(consultation: Consultation, unit: Unit) -> UnitConsultation:
+    mine = consultation_unit_items(consultation.plan, unit)
+    indicators = list(Indicator.objects.filter(plan=consultation.plan).with_units().order_by("position"))
+    answers = {
+        a.indicator_id: a
+        for a in ConsultationAnswer.objects.filter(consultation=consultation, unit=unit).select_related(
+            "answered_by", "decided_by"
+        )
+    }
+    return UnitConsultation(
+        items=[(i, answers.get(i.pk)) for i in indicators if i.pk in mine],
+        plan_answer=answers.get(None),
+        indicators=indicators,
+    )
+
+
+@dataclass
+class Feedback:
+    answers: list[ConsultationAnswer]  # filtered by kind, item by item
+    counts: dict[str, int]  # kind → answers, all kinds
+    asked: int  # units asked
+    answered: int  # units that answered (or were recorded as no objection)
+    missing: list[Unit]  # units yet to answer
+    kind: str
+
+
+def consultation_feedback(consultation: Consultation, *, kind: str = "") -> Feedback:
+    """The office's table: every answer, the whole-plan ones first, then item
+    by item in the plan's order, unit by unit (a fixed number of queries)."""
+    answers = ConsultationAnswer.objects.filter(consultation=consultation)
+    counts = dict(answers.order_by().values_list("kind").annotate(n=Count("pk")))
+    asked = plan_unit_ids(consultation.plan)
+    answered = set(answers.values_list("unit_id", flat=True))
+    rows = answers.filter(kind=kind) if kind else answers
+    rows = rows.select_related("unit", "indicator", "answered_by", "decided_by").order_by(
+        F("indicator__position").asc(nulls_first=True), "unit__name"
+    )
+    return Feedback(
+        answers=list(rows),
+        counts={k: counts.get(k, 0) for k in ConsultationAnswer.Kind.values},
+        asked=len(asked),
+        answered=len(answered & asked),
+        missing=list(Unit.objects.filter(pk__in=asked - answered).order_by("name")),
+        kind=kind,
+    )
+
+
+def consultation_feedback_xlsx(table: Feedback, plan: Plan) -> bytes:
+    """The feedback table as a workbook (indicators.xlsx: every cell text,
+    never a formula), one row per answer; the units yet to answer below."""
+    rows = []
+    for a in table.answers:
+        rows.append(
+            [
+                a.indicator.code if a.indicator_id else "整个计划",
+                a.indicator.task_text if a.indicator_id else "",
+                a.unit.name,
+                a.get_kind_display(),
+                a.text if a.kind == ConsultationAnswer.Kind.COMMENT else "",
+                a.proposed_due_date.isoformat() if a.proposed_due_date else "",
+                a.proposed_units,
+                (a.answered_by.get_full_name() or a.answered_by.username) if a.answered_by_id else "",
+                timezone.localtime(a.answered_at).strftime("%Y-%m-%d %H:%M"),
+                a.get_decision_display() if a.decision else "",
+                a.reply,
+            ]
+        )
+    for unit in table.missing:
+        rows.append(["", "", unit.name, "未反馈", "", "", "", "", "", "", ""])
+    sheet = Sheet(
+        title="征求意见反馈",
+        caption=f"{plan} 征求意见反馈",
+        headers=[
+            "序号",
+            "目标任务",
+            "单位",
+            "意见",
+            "修改意见",
+            "建议截止日期",
+            "建议调整责任单位",
+            "反馈人",
+            "反馈时间",
+            "处理结果",
+            "答复",
+        ],
+        rows=rows,
+        widths=[8, 40, 20, 14, 40, 12, 20, 10, 16, 10, 30],
+    )
+    return write_workbook([sheet])
 
 
 @dataclass

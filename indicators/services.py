@@ -13,7 +13,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from departments.models import Unit, UnitAlias
 
 from .annex import Annex, AnnexRow, Problem
-from .models import Indicator, IndicatorUnit, Plan, Target
+from .consultations import consultation_record_deemed
+from .models import Consultation, Indicator, IndicatorUnit, Plan, Target
 from .selectors import annex_snapshot, indicator_shape
 from .signals import plan_changed, plan_status_changed
 from .targets import Proposal, targets_propose
@@ -477,15 +478,58 @@ def plan_adopt(*, plan: Plan, user=None) -> Plan:
     task is told (the reminders hear plan_status_changed)."""
     if not plan.indicators.exists():
         raise ValidationError(_("该计划还没有任何指标，不能通过执行：请先导入附件。"), code="empty")
-    _plan_move(
+    old = _plan_move(
         plan=plan,
         user=user,
         to=Plan.Status.ACTIVE,
         allowed={Plan.Status.DRAFT, Plan.Status.CONSULTATION},
         refusal=_("只有草案或征求意见中的计划可以通过执行：%(year)s年度计划当前为“%(status)s”。"),
     )
+    if old == Plan.Status.CONSULTATION:
+        _consultation_close(plan)
     plan_changed.send(sender=Plan, plan=plan)
     return plan
+
+
+def _consultation_close(plan: Plan) -> None:
+    """Adopting ends the consultation; past its deadline, the units that did
+    not answer are recorded as no objection first (if the sweep has not yet)."""
+    consultation = Consultation.objects.filter(plan=plan, closed_at=None).first()
+    if consultation is None:
+        return
+    now = timezone.now()
+    if consultation.deadline < timezone.localdate(now):
+        consultation_record_deemed(consultation=consultation, now=now)
+    Consultation.objects.filter(pk=consultation.pk).update(closed_at=now)
+
+
+@transaction.atomic
+def plan_consultation_open(
+    *, plan: Plan, user=None, deadline: dt.date, message: str, now: dt.datetime | None = None
+) -> Consultation:
+    """征求意见: the office sends the draft to every unit it names (groups
+    expanded), with a deadline and its notice; the plan goes to 征求意见.
+    Units answer until the deadline; the sweep chases those that have not
+    and, after it, records them as no objection."""
+    now = now or timezone.now()
+    message = message.strip()
+    if deadline < timezone.localdate(now):
+        raise ValidationError(_("反馈截止日期不能早于今天。"), code="deadline")
+    if not message:
+        raise ValidationError(_("请填写征求意见通知。"), code="message")
+    if not plan.indicators.exists():
+        raise ValidationError(_("该计划还没有任何指标，不能征求意见：请先导入附件。"), code="empty")
+    _plan_move(
+        plan=plan,
+        user=user,
+        to=Plan.Status.CONSULTATION,
+        allowed={Plan.Status.DRAFT},
+        refusal=_("只有草案可以征求意见：%(year)s年度计划当前为“%(status)s”。"),
+    )
+    consultation = Consultation(plan=plan, deadline=deadline, message=message, opened_by=user, opened_at=now)
+    consultation._history_user = user
+    consultation.save()
+    return consultation
 
 
 @transaction.atomic

@@ -102,13 +102,13 @@ class ReminderAdmin(ReadOnlyMixin, CalendarWarningMixin, admin.ModelAdmin):
     ]
     list_filter = ["reason", ("sent_at", admin.EmptyFieldListFilter), "task__indicator__plan"]
     search_fields = ["unit__name", "task__indicator__code", "recipients", "period"]
-    list_select_related = ["unit", "task__indicator"]
+    list_select_related = ["unit", "task__indicator", "plan"]
     date_hierarchy = "remind_after"
     list_per_page = 100
 
     @admin.display(description="序号", ordering="task__indicator__position")
     def indicator_code(self, reminder):
-        return reminder.task.indicator.code
+        return reminder.task.indicator.code if reminder.task_id else "—"
 
     @admin.display(description="状态")
     def state(self, reminder):

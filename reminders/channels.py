@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from departments.models import Unit
 
-from . import channel_messages, dingtalk, sms
+from . import channel_messages, dingtalk, sms, vault
 from .delivery import void_reasons
 from .models import ChannelSettings, Delivery, Reminder
 from .workdays import WorkdayCalendar, local_date
@@ -107,10 +107,10 @@ def _record(channel: str, unit_id: int | None, *, now: dt.datetime) -> int:
 
 def _settle_stale_sending(rows: QuerySet) -> None:
     stale = rows.filter(status=Status.CLAIMED, sending_at__isnull=False, claimed_at__lt=_stale_before())
+    # The claim token stays: an answer arriving after all still marks them sent.
     count = stale.update(
         status=Status.UNCONFIRMED,
         sent_at=F("sending_at"),
-        claim_token=None,
         last_error="worker stopped after the request was sent; no answer recorded",
     )
     if count:
@@ -270,6 +270,11 @@ def deliver(*, channel: str, unit_id: int | None, now: dt.datetime | None = None
             label=label,
             now=now,
             before=lambda target: _mark_sending(token, len(deliveries), target),
+        )
+    except vault.SecretUnreadable:
+        outcome, left = (
+            Outcome(Status.CONFIG_ERROR, error="保存的 Webhook 或密钥无法解密（密钥已更换），请重新填写"),
+            0,
         )
     except Exception as error:  # whatever it was, the rows must not stay claimed
         outcome, left = Outcome(Status.FAILED, error=f"{type(error).__name__}"), 0

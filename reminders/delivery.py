@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from departments.models import Unit
 from departments.roles import REFORM_OFFICE
+from indicators.models import ConsultationAnswer, Plan
 from tasks.models import ProgressReport, Task, site_timezone
 
 from . import digests, mail
@@ -116,6 +117,19 @@ def office_recipients() -> list[str]:
     return _unique_addresses(_emails(groups__name=REFORM_OFFICE))
 
 
+def plan_notice_void_reason(reminder: Reminder) -> str:
+    """Why a notice about a plan no longer applies, or ""."""
+    plan = reminder.plan
+    if reminder.reason == Reason.CONSULTATION:
+        if plan.status != Plan.Status.CONSULTATION:
+            return "征求意见已结束"
+        if ConsultationAnswer.objects.filter(consultation__plan=plan, unit_id=reminder.unit_id).exists():
+            return "单位已反馈"
+    elif plan.status != Plan.Status.ACTIVE:
+        return "计划已结束"
+    return ""
+
+
 def void_reasons(reminders: list[Reminder], today: dt.date) -> dict[int, str]:
     """Notices that no longer apply by the time they go out (the task was
     verified, its due date moved, the report came in…): pk → why."""
@@ -131,7 +145,9 @@ def void_reasons(reminders: list[Reminder], today: dt.date) -> dict[int, str]:
     for reminder in reminders:
         task = reminder.task
         why = ""
-        if not task.is_active:
+        if task is None:
+            why = plan_notice_void_reason(reminder)
+        elif not task.is_active:
             why = "任务已停用"
         elif not task.indicator.plan.is_active:
             why = "计划已结束"
@@ -212,7 +228,7 @@ def _claim(candidates: QuerySet) -> tuple[uuid.UUID, list[Reminder]]:
         claim_token=token, claimed_at=clock, attempts=F("attempts") + 1
     )
     claimed = Reminder.objects.filter(claim_token=token).select_related(
-        "task__indicator__plan", "task__unit", "sent_by"
+        "task__indicator__plan", "task__unit", "sent_by", "plan"
     )
     return token, list(claimed.order_by("pk"))
 
@@ -389,6 +405,7 @@ def deliver_unit(*, unit_id: int, now: dt.datetime, send: bool = True) -> Digest
 
 
 def deliver_office(*, now: dt.datetime, send: bool = True) -> Digest | None:
-    """Send the reform office one digest of the pending escalations."""
-    pending = Reminder.objects.pending(now=now).filter(reason=Reason.ESCALATION)
+    """Send the reform office one digest of the pending escalations (and
+    reports of unowned work)."""
+    pending = Reminder.objects.pending(now=now).to_office()
     return _deliver(pending, now=now, unit=None, recipients=office_recipients(), send=send)

@@ -61,6 +61,20 @@ def _item(reminder: Reminder, today: dt.date) -> dict:
     }
 
 
+def _plan_item(reminder: Reminder, today: dt.date) -> dict:
+    """A notice about a plan (征求意见, 计划通过, 无人承接), not a task."""
+    return {
+        "reminder": reminder,
+        "reason": reminder.reason,
+        "label": reminder.get_reason_display(),
+        "plan": reminder.plan,
+        "due_date": reminder.due_date,
+        "days_left": (reminder.due_date - today).days if reminder.due_date else None,
+        "note": reminder.note,
+        "url": _absolute(reminder.get_absolute_url()),
+    }
+
+
 def _by_unit(reminders: list[Reminder], today: dt.date, limit: int) -> dict:
     """The escalations unit by unit: the units with the most first."""
     units = defaultdict(list)
@@ -84,14 +98,19 @@ def digest_context(digest: "Digest", *, now: dt.datetime) -> dict:
     all the same: the digest tells of them, by count and link."""
     today = timezone.localtime(now, site_timezone()).date()
     limit = settings.REMINDER_DIGEST_MAX_ITEMS
+    # Notices about a plan come first, all of them: there are a few at most.
+    plan_notices = [
+        _plan_item(r, today) for r in sorted(digest.reminders, key=lambda r: r.pk) if not r.task_id
+    ]
+    task_notices = [r for r in digest.reminders if r.task_id]
     ordered = sorted(
-        digest.reminders,
+        task_notices,
         key=lambda r: (DIGEST_ORDER.index(r.reason), r.task.due_date, r.task.indicator.position, r.pk),
     )
     shown = defaultdict(list)
     for reminder in ordered[:limit]:
         shown[reminder.reason].append(_item(reminder, today))
-    totals = Counter(r.reason for r in digest.reminders)
+    totals = Counter(r.reason for r in task_notices)
     sections = [
         {"reason": reason, "label": Reason(reason).label, "items": shown[reason], "total": totals[reason]}
         for reason in DIGEST_ORDER
@@ -100,20 +119,22 @@ def digest_context(digest: "Digest", *, now: dt.datetime) -> dict:
     if digest.unit:
         full_list = reverse("reminders:notices")
     else:
-        full_list = f"{reverse('reminders:notice_log')}?reason={Reason.ESCALATION}"
+        reason = Reason.ESCALATION if task_notices else Reason.UNOWNED
+        full_list = f"{reverse('reminders:notice_log')}?reason={reason}"
     context = {
         "unit": digest.unit,
         "today": today,
         "month": today.month,
+        "plan_notices": plan_notices,
         "sections": sections,
-        "count": len(digest.reminders),
-        "listed": min(limit, len(digest.reminders)),
-        "more": max(0, len(digest.reminders) - limit),
+        "count": len(task_notices),
+        "listed": min(limit, len(task_notices)),
+        "more": max(0, len(task_notices) - limit),
         "site_url": settings.SITE_URL,
         "notices_url": _absolute(full_list),
     }
     if not digest.unit:
-        context.update(_by_unit(digest.reminders, today, limit))
+        context.update(_by_unit(task_notices, today, limit))
     return context
 
 

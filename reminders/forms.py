@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy
 from tasks.forms import QueryForm, SearchField
 
 from .channel_models import parse_mobiles, validate_webhook
-from .models import Reminder
+from .models import Delivery, Reminder
 from .selectors import Status
 
 
@@ -14,6 +14,9 @@ class NoticeLogFilterForm(QueryForm):
     reason = forms.ChoiceField(label=gettext_lazy("原因"), required=False, choices=Reminder.Reason.choices)
     status = forms.ChoiceField(
         label=gettext_lazy("状态"), required=False, choices=list(Status.LABELS.items())
+    )
+    channel = forms.ChoiceField(
+        label=gettext_lazy("钉钉 / 短信"), required=False, choices=Delivery.Status.choices
     )
     q = SearchField()
 

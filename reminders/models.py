@@ -8,12 +8,14 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from departments.models import Unit
+from indicators.models import Plan
 from tasks.models import Task
 
 
@@ -66,8 +68,12 @@ class ReminderQuerySet(models.QuerySet):
         return self.filter(remind_after__lte=now, voided_at=None)
 
     def to_units(self):
-        """Notices addressed to the units (escalations go to the reform office)."""
-        return self.exclude(reason=Reminder.Reason.ESCALATION)
+        """Notices addressed to the units (escalations and unowned work go to
+        the reform office)."""
+        return self.exclude(reason__in=Reminder.OFFICE_REASONS)
+
+    def to_office(self):
+        return self.filter(reason__in=Reminder.OFFICE_REASONS)
 
     def pending(self, *, now: dt.datetime):
         """Due to go out and not sent yet (a failed send stays pending)."""
@@ -82,7 +88,8 @@ class ReminderQuerySet(models.QuerySet):
 
 
 class Reminder(models.Model):
-    """One notice to one unit about one task, for one reason and one period.
+    """One notice to one unit about one task (or about a plan), for one reason
+    and one period.
 
     The unique constraint on (task, reason, period) among live (not voided)
     notices makes "once" a database guarantee: two sweeps at once, or a sweep
@@ -100,6 +107,17 @@ class Reminder(models.Model):
     - escalation: the due date (once per task and deadline, to the reform office);
     - manual: the day of the 催办 (at most one a day per task).
 
+    Notices about a plan rather than a task (`task` empty, `plan` set) are
+    once per unit, reason and period by a second constraint, and once per
+    reason and period for the reform office's (no unit) by a third:
+
+    - consultation: the plan's consultation is due within N working days and
+      the unit has not answered (``2019/2019-04-30``: the plan, the deadline);
+    - plan_adopted: the plan the unit has tasks in was adopted (``2019``);
+    - unowned: to the reform office, the plan has indicators nobody holds or
+      groups with no members (``2019/2019-W36``: once per ISO week while it
+      lasts).
+
     `remind_after` is the moment the notice is due to go out; the sweep asks
     ``remind_after <= now``, never "is it due exactly today", so a day the
     sweep did not run is caught up and a day it ran twice sends nothing more.
@@ -113,12 +131,44 @@ class Reminder(models.Model):
         REPORT_MISSING = "report_missing", _("本月未报送进展")
         ESCALATION = "escalation", _("逾期督办")
         MANUAL = "manual", pgettext_lazy("reminder reason", "催办")
+        CONSULTATION = "consultation", _("征求意见待反馈")
+        PLAN_ADOPTED = "plan_adopted", _("计划已通过执行")
+        UNOWNED = "unowned", _("无人承接的工作")
 
-    task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.PROTECT, related_name="reminders")
-    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="reminders")
+    # Sent to the reform office, not to units.
+    OFFICE_REASONS = (Reason.ESCALATION, Reason.UNOWNED)
+
+    task = models.ForeignKey(
+        Task,
+        verbose_name=_("任务"),
+        on_delete=models.PROTECT,
+        related_name="reminders",
+        null=True,
+        blank=True,
+    )
+    plan = models.ForeignKey(
+        Plan,
+        verbose_name=_("年度计划"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("不针对某项任务的提醒（征求意见、计划通过、无人承接）所涉及的计划。"),
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("单位"),
+        on_delete=models.PROTECT,
+        related_name="reminders",
+        null=True,
+        blank=True,
+        help_text=_("发给跑改办的无人承接提醒不针对单位。"),
+    )
     reason = models.CharField(_("原因"), max_length=16, choices=Reason)
     period = models.CharField(_("周期"), max_length=32)
-    due_date = models.DateField(_("截止日期"), help_text=_("发出提醒时任务的截止日期。"))
+    due_date = models.DateField(
+        _("截止日期"), null=True, blank=True, help_text=_("发出提醒时任务（或征求意见）的截止日期。")
+    )
     remind_after = models.DateTimeField(_("应发时间"))
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
@@ -179,6 +229,17 @@ class Reminder(models.Model):
                 condition=Q(voided_at=None),
                 name="reminder_once_per_period_live",
             ),
+            # Notices about a plan: once per unit, or once for the office.
+            models.UniqueConstraint(
+                fields=["unit", "reason", "period"],
+                condition=Q(task=None, voided_at=None, unit__isnull=False),
+                name="reminder_plan_notice_once_live",
+            ),
+            models.UniqueConstraint(
+                fields=["reason", "period"],
+                condition=Q(task=None, voided_at=None, unit=None),
+                name="reminder_office_notice_once_live",
+            ),
         ]
         indexes = [
             # Reminder delivery (reminders.sweep.deliver_*): notices waiting to go out.
@@ -204,7 +265,18 @@ class Reminder(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_reason_display()} · {self.task_id} · {self.period}"
+        return f"{self.get_reason_display()} · {self.task_id or self.plan_id} · {self.period}"
+
+    def get_absolute_url(self) -> str:
+        """Where the notice sends its reader: the task, or for a notice about
+        a plan its consultation or its page."""
+        if self.task_id:
+            return reverse("tasks:detail", args=[self.task_id])
+        if self.reason == self.Reason.CONSULTATION:
+            return reverse("plans:consultation", args=[self.plan.year])
+        if self.reason == self.Reason.PLAN_ADOPTED:
+            return f"{reverse('tasks:mine')}?plan={self.plan.year}"
+        return reverse("plans:detail", args=[self.plan.year])
 
     @classmethod
     def overdue_repeat(

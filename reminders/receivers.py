@@ -6,7 +6,6 @@ from django.dispatch import receiver
 from indicators.models import Plan
 from indicators.signals import plan_status_changed
 from tasks import access
-from tasks.models import Task
 from tasks.signals import Panel, task_page_panels, tasks_changed
 
 from . import selectors, services
@@ -18,11 +17,12 @@ def void_stale_notices(sender, task_ids, why, now=None, **kwargs):
 
 
 @receiver(plan_status_changed)
-def void_notices_of_stopped_plan(sender, plan, old, new, **kwargs):
-    """A plan that stops running (closed) takes its unsent notices with it."""
-    if new != Plan.Status.ACTIVE:
-        task_ids = list(Task.objects.for_plan(plan).values_list("pk", flat=True))
-        services.notices_void_stale(task_ids=task_ids)
+def after_plan_status_change(sender, plan, old, new, **kwargs):
+    """An adopted plan is announced to every unit with a task in it; a plan
+    that stops running (closed) takes its unsent notices with it."""
+    if new == Plan.Status.ACTIVE:
+        services.notices_plan_adopted(plan=plan)
+    services.notices_void_stale_for_plan(plan=plan)
 
 
 @receiver(task_page_panels)

@@ -6,7 +6,7 @@ is reminders.sweep."""
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Unit
@@ -23,7 +23,7 @@ def unit_notices(*, unit_ids: list[int], now: dt.datetime) -> QuerySet:
         Reminder.objects.issued(now=now)
         .to_units()
         .filter(unit_id__in=unit_ids)
-        .select_related("task__indicator", "unit", "sent_by")
+        .select_related("task__indicator", "unit", "sent_by", "plan")
         .order_by("-remind_after", "-pk")
     )
 
@@ -85,15 +85,20 @@ class NoticeLog:
     search: str
 
 
-def notice_log(*, now: dt.datetime, reason: str = "", status: str = "", search: str = "") -> NoticeLog:
+def notice_log(
+    *, now: dt.datetime, reason: str = "", status: str = "", search: str = "", channel: str = ""
+) -> NoticeLog:
     """Every notice, to whom, when and why, newest first; scheduled repeats
-    only when asked for."""
+    only when asked for. `channel`: those with a DingTalk or SMS delivery in
+    that state (a configuration error…)."""
     rows = Reminder.objects.all()
     reason = reason if reason in Reason.values else ""
     status = status if status in Status.LABELS else ""
     search = search.strip()[:100]
     if reason:
         rows = rows.filter(reason=reason)
+    if channel in Delivery.Status.values:
+        rows = rows.filter(Exists(Delivery.objects.filter(reminder=OuterRef("pk"), status=channel)))
     rows = rows.filter(Status.condition(status, now) if status else Q(remind_after__lte=now))
     if search:
         rows = rows.filter(
@@ -102,7 +107,7 @@ def notice_log(*, now: dt.datetime, reason: str = "", status: str = "", search: 
             | Q(recipients__icontains=search)
         )
     rows = (
-        rows.select_related("task__indicator__plan", "unit", "sent_by")
+        rows.select_related("task__indicator__plan", "unit", "sent_by", "plan")
         .prefetch_related("deliveries")
         .order_by("-remind_after", "-pk")
     )

@@ -13,11 +13,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from departments.models import Unit
+from indicators.models import Plan
 from tasks.models import Task
 
 from . import channels, delivery, dingtalk, jobs
 from .models import ChannelSettings, Delivery, Reminder
 from .selectors import Status
+from .sweep import insert_new
 from .workdays import local_date
 
 logger = logging.getLogger(__name__)
@@ -53,9 +55,10 @@ def notices_resend(*, reminder: Reminder, user, now: dt.datetime) -> int:
     )
     if rows:
         logger.info("notices %s queued again by user %s", [pk for pk, *_ in rows], user.pk)
-        for unit_id in sorted({unit_id for _pk, unit_id, reason in rows if reason != Reason.ESCALATION}):
+        office = Reminder.OFFICE_REASONS
+        for unit_id in sorted({unit_id for _pk, unit_id, reason in rows if reason not in office}):
             transaction.on_commit(lambda unit_id=unit_id: jobs.reminders_deliver_unit.delay(unit_id))
-        if any(reason == Reason.ESCALATION for *_, reason in rows):
+        if any(reason in office for *_, reason in rows):
             transaction.on_commit(lambda: jobs.reminders_deliver_office.delay())
     return len(rows)
 
@@ -136,6 +139,30 @@ def reminders_create_manual_bulk(
 
 
 @transaction.atomic
+def notices_void_stale_for_plan(*, plan: Plan, now: dt.datetime | None = None) -> int:
+    """After a plan's status changed: cancel its unsent notices that no
+    longer apply — every task notice of a plan that stopped running, and the
+    notices about the plan itself (a consultation that ended, unowned work
+    of a closed plan)."""
+    now = now or timezone.now()
+    task_ids = list(Task.objects.for_plan(plan).values_list("pk", flat=True))
+    count = notices_void_stale(task_ids=task_ids, now=now) if not plan.is_active else 0
+    waiting = list(
+        Reminder.objects.filter(
+            plan=plan, task=None, sent_at=None, voided_at=None, sending_at=None, claim_token=None
+        ).select_related("plan")
+    )
+    for reminder in waiting:
+        why = delivery.plan_notice_void_reason(reminder)
+        if why:
+            Reminder.objects.filter(pk=reminder.pk, sent_at=None, claim_token=None).update(
+                voided_at=now, void_reason=why
+            )
+            count += 1
+    return count
+
+
+@transaction.atomic
 def notices_void_stale(*, task_ids: list[int], now: dt.datetime | None = None) -> int:
     """Cancel the unsent notices of these tasks that no longer apply — the
     report came in, the task was verified, its due date moved or it was
@@ -161,6 +188,32 @@ def notices_void_stale(*, task_ids: list[int], now: dt.datetime | None = None) -
 
 
 @transaction.atomic
+def notices_plan_adopted(*, plan: Plan, now: dt.datetime | None = None) -> int:
+    """计划已通过执行: one notice to each unit with a task in the plan, recorded
+    once (the constraint on unit, reason and period turns a second one
+    away), and its delivery queued after commit. Returns how many were new."""
+    now = now or timezone.now()
+    unit_ids = Task.objects.for_plan(plan).active().order_by("unit_id").values_list("unit_id", flat=True)
+    rows = [
+        Reminder(
+            plan=plan,
+            unit_id=unit_id,
+            reason=Reason.PLAN_ADOPTED,
+            period=str(plan.year),
+            remind_after=now,
+            created_at=now,
+        )
+        for unit_id in dict.fromkeys(unit_ids)
+    ]
+    inserted = insert_new(rows)
+    units = sorted(Reminder.objects.filter(pk__in=inserted).values_list("unit_id", flat=True))
+    for unit_id in units:
+        transaction.on_commit(lambda unit_id=unit_id: jobs.reminders_deliver_unit.delay(unit_id))
+    logger.info("plan %s adopted: %d unit(s) notified", plan.year, len(units))
+    return len(units)
+
+
+@transaction.atomic
 def channel_settings_update(*, unit: Unit | None, data: dict, user) -> ChannelSettings:
     """The office saves a unit's (None: its own) channels. A blank webhook or
     secret keeps the stored one. What a refused configuration held back is
@@ -176,6 +229,7 @@ def channel_settings_update(*, unit: Unit | None, data: dict, user) -> ChannelSe
     if data.get("secret"):
         config.set_secret(data["secret"])
     config.updated_at, config.updated_by = timezone.now(), user
+    config._history_user = user
     config.save()
     unit_id = unit.pk if unit else None
     held = 0

@@ -11,7 +11,15 @@ it inserted:
 - `find_due_soon` — not done, due within the plan's N working days;
 - `find_report_missing` — still open with no progress report this month, from
   the plan's report day D on;
-- `find_escalations` — overdue for more than 15 days: to the reform office.
+- `find_escalations` — overdue for more than 15 days: to the reform office;
+- `find_unowned` — an active plan's indicators nobody holds and groups with
+  no members: to the reform office, once a week while it lasts;
+- `find_consultation_due_soon` — a consultation due within N working days:
+  the units asked that have not answered;
+- `find_consultation_deemed` — past a consultation's deadline: the units that
+  did not answer are recorded as no objection (an answer, not a notice).
+
+Only tasks of active plans (执行中) are looked at: a closed year records nothing.
 
 Then `deliver_unit` / `deliver_office` (reminders.delivery)
 send one digest per unit (and one to the reform office for escalations) with
@@ -36,7 +44,9 @@ from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
-from indicators.models import Plan
+from indicators.consultations import consultation_record_deemed, consultations_past_deadline
+from indicators.models import Consultation, ConsultationAnswer, Plan
+from indicators.selectors import plan_unit_ids, plan_unowned_work
 from tasks.models import ProgressReport, Task
 
 from . import channels
@@ -81,7 +91,7 @@ def _noticed_for_due_date(reason: str) -> Exists:
     )
 
 
-def _insert_new(rows: list[models.Model]) -> list[int]:
+def insert_new(rows: list[models.Model]) -> list[int]:
     """INSERT … ON CONFLICT DO NOTHING RETURNING id: the primary keys of the
     rows this statement inserted, leaving out those a unique constraint
     turned away (recorded already, or a moment earlier by a concurrent
@@ -118,7 +128,7 @@ def _record(tasks: QuerySet, *, reason: str, period, now: dt.datetime) -> int:
         )
         for task_id, unit_id, due_date in tasks.order_by("pk").values_list("pk", "unit_id", "due_date")
     ]
-    return _log_recorded(reason, len(_insert_new(rows)), now)
+    return _log_recorded(reason, len(insert_new(rows)), now)
 
 
 def _log_recorded(reason: str, count: int, now: dt.datetime) -> int:
@@ -159,7 +169,7 @@ def find_overdue(*, now: dt.datetime, calendar: WorkdayCalendar | None = None) -
             "pk", "unit_id", "due_date", "last_period"
         )
     ]
-    return found + _log_recorded("resumed overdue", len(_insert_new(rows)), now)
+    return found + _log_recorded("resumed overdue", len(insert_new(rows)), now)
 
 
 @transaction.atomic
@@ -216,11 +226,85 @@ def find_escalations(*, now: dt.datetime, calendar: WorkdayCalendar | None = Non
     return _record(tasks, reason=Reason.ESCALATION, period=dt.date.isoformat, now=now)
 
 
+@transaction.atomic
+def find_unowned(*, now: dt.datetime, calendar: WorkdayCalendar | None = None) -> int:
+    """Indicators of an active plan that nobody holds, and groups on it with
+    no members: one notice to the reform office per plan and ISO week while
+    it lasts (the first sweep of the week records it; the period names the
+    week, so the constraint keeps it once)."""
+    year, week, _weekday = local_date(now).isocalendar()
+    rows = []
+    for plan in Plan.objects.active().order_by("year"):
+        unowned = plan_unowned_work(plan)
+        if unowned:
+            rows.append(
+                Reminder(
+                    plan=plan,
+                    reason=Reason.UNOWNED,
+                    period=f"{plan.year}/{year}-W{week:02d}",
+                    remind_after=now,
+                    created_at=now,
+                    note=unowned.summary(),
+                )
+            )
+    return _log_recorded(Reason.UNOWNED, len(insert_new(rows)), now)
+
+
+@transaction.atomic
+def find_consultation_due_soon(*, now: dt.datetime, calendar: WorkdayCalendar) -> int:
+    """Units asked in a consultation that have not answered, once its
+    deadline is at most the plan's N working days away: one notice per unit
+    and consultation (``2019/2019-04-30``)."""
+    today = local_date(now)
+    rows = []
+    open_consultations = Consultation.objects.filter(
+        closed_at=None, plan__status=Plan.Status.CONSULTATION, deadline__gte=today
+    ).select_related("plan")
+    for consultation in open_consultations:
+        plan = consultation.plan
+        if consultation.deadline > calendar.horizon(today, plan.due_soon_days):
+            continue
+        answered = set(
+            ConsultationAnswer.objects.filter(consultation=consultation).values_list("unit_id", flat=True)
+        )
+        rows += [
+            Reminder(
+                plan=plan,
+                unit_id=unit_id,
+                reason=Reason.CONSULTATION,
+                period=f"{plan.year}/{consultation.deadline.isoformat()}",
+                due_date=consultation.deadline,
+                remind_after=now,
+                created_at=now,
+            )
+            for unit_id in sorted(plan_unit_ids(plan) - answered)
+        ]
+    return _log_recorded(Reason.CONSULTATION, len(insert_new(rows)), now)
+
+
+DEEMED = "consultation_deemed"
+
+
+@transaction.atomic
+def find_consultation_deemed(*, now: dt.datetime, calendar: WorkdayCalendar | None = None) -> int:
+    """After a consultation's deadline: the units that did not answer are
+    recorded as "逾期未反馈，视作无意见" — once per unit, even when two sweeps
+    run at once (indicators.consultations.consultation_record_deemed)."""
+    recorded = 0
+    for consultation in consultations_past_deadline(today=local_date(now)):
+        if consultation.plan.status == Plan.Status.CONSULTATION:
+            recorded += consultation_record_deemed(consultation=consultation, now=now)
+    return _log_recorded(DEEMED, recorded, now)
+
+
 DAILY_STEPS = [
     (Reason.OVERDUE, find_overdue),
     (Reason.DUE_SOON, find_due_soon),
     (Reason.REPORT_MISSING, find_report_missing),
     (Reason.ESCALATION, find_escalations),
+    (Reason.UNOWNED, find_unowned),
+    (Reason.CONSULTATION, find_consultation_due_soon),
+    (DEEMED, find_consultation_deemed),
 ]
 MONTH_END_STEPS = [(Reason.OVERDUE, find_overdue)]
 
@@ -235,7 +319,7 @@ def units_with_pending(*, now: dt.datetime) -> list[int]:
 
 
 def office_has_pending(*, now: dt.datetime) -> bool:
-    return Reminder.objects.pending(now=now).filter(reason=Reason.ESCALATION).exists()
+    return Reminder.objects.pending(now=now).to_office().exists()
 
 
 def deliveries_to_queue(*, now: dt.datetime, retries_only: bool = False) -> tuple[list[int], bool]:
@@ -259,8 +343,8 @@ def deliveries_to_queue(*, now: dt.datetime, retries_only: bool = False) -> tupl
         waiting.filter(failed_at=None).update(
             retry_after=clock + dt.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
         )
-    units = sorted({unit_id for unit_id, reason in targets if reason != Reason.ESCALATION})
-    return units, any(reason == Reason.ESCALATION for _, reason in targets)
+    units = sorted({unit_id for unit_id, reason in targets if reason not in Reminder.OFFICE_REASONS})
+    return units, any(reason in Reminder.OFFICE_REASONS for _, reason in targets)
 
 
 # The sweep.
@@ -374,7 +458,7 @@ def _record_and_deliver(
     with transaction.atomic():
         # A concurrent sweep for the same period waits here until the other
         # commits, then finds its run.
-        run = _insert_new([SweepRun(kind=kind, period=period, as_of=result.as_of, started_at=timezone.now())])
+        run = insert_new([SweepRun(kind=kind, period=period, as_of=result.as_of, started_at=timezone.now())])
         if once and not run:
             result.skipped = f"the {kind} sweep for {period} has run already"
             return

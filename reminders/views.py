@@ -63,6 +63,7 @@ def notice_log(request):
         reason=filters.value("reason", ""),
         status=filters.value("status", ""),
         search=filters.value("q", ""),
+        channel=filters.value("channel", ""),
     )
     today = timezone.localdate()
     plan_years = Plan.objects.filter(year__gte=today.year).values_list("year", flat=True)
@@ -75,6 +76,8 @@ def notice_log(request):
             "now": now,
             "reasons": filters.fields["reason"].choices,
             "statuses": filters.fields["status"].choices,
+            "channel_statuses": filters.fields["channel"].choices,
+            "channel": filters.value("channel", ""),
             "filters": filters,
             "missing_calendar_years": years_needing_calendar(today=today, plan_years=plan_years),
         },

@@ -272,3 +272,35 @@ def _parse_selection(value: str) -> tuple[int, int] | None:
     if version and not (version.isascii() and version.isdigit() and len(version) < 10):
         return None
     return int(pk), int(version) if version else -1
+
+
+class ExtensionRequestForm(forms.Form):
+    """延期申请: the date asked for and why."""
+
+    requested_due_date = forms.DateField(
+        label=gettext_lazy("申请延至"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("延期理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ExtensionDecisionForm(forms.Form):
+    """The office's decision: 批准 (to the date asked, or another) or 不批准."""
+
+    decision = forms.ChoiceField(
+        choices=[("approve", "approve"), ("reject", "reject")], widget=forms.HiddenInput
+    )
+    due_date = forms.DateField(
+        label=gettext_lazy("批准延至"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("留空即按申请的日期。"),
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("审批意见"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("不批准时必填，单位会在任务页看到。"),
+    )

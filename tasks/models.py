@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -96,6 +96,9 @@ class Task(models.Model):
     role = models.CharField(_("角色"), max_length=12, choices=Role)
     status = models.CharField(_("状态"), max_length=12, choices=Status, default=Status.NOT_STARTED)
     due_date = models.DateField(_("截止日期"))
+    # An approved extension (延期申请) pins the due date: a resync of the plan
+    # keeps the later of the indicator's date and this one.
+    extended_due_date = models.DateField(_("延期后截止日期"), null=True, blank=True)
     is_active = models.BooleanField(
         _("仍在计划中"),
         default=True,
@@ -299,3 +302,57 @@ class Review(models.Model):
 
     def __str__(self):
         return f"{self.task} · {self.get_decision_display()}"
+
+
+class ExtensionRequest(models.Model):
+    """延期申请: a unit asks for a later due date with a reason; the reform
+    office approves (possibly another date) or rejects with a comment. Kept
+    whatever the outcome, with the due date as it stood when asked, so the
+    task's history keeps its original date and every request."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("未批准")
+
+    task = models.ForeignKey(
+        Task, verbose_name=_("任务"), on_delete=models.PROTECT, related_name="extension_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("申请时间"), default=timezone.now, editable=False)
+    due_date_before = models.DateField(_("原截止日期"))
+    requested_due_date = models.DateField(_("申请延至"))
+    reason = models.TextField(_("延期理由"))
+    status = models.CharField(_("审批状态"), max_length=10, choices=Status, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    approved_due_date = models.DateField(_("批准延至"), null=True, blank=True)
+    comment = models.TextField(_("审批意见"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One request waits at a time per task.
+            models.UniqueConstraint(
+                fields=["task"], condition=Q(status="pending"), name="extension_one_pending_per_task"
+            ),
+            models.CheckConstraint(
+                condition=Q(requested_due_date__gt=F("due_date_before")), name="extension_later_date"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.task} · {self.get_status_display()}"

@@ -7,9 +7,11 @@ from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
 
 from departments.models import Unit
-from indicators.signals import plan_changed
+from indicators.models import Plan
+from indicators.signals import PlanPanel, plan_changed, plan_page_panels
 
-from . import services
+from . import access, services
+from .models import Task
 
 
 @receiver(plan_changed)
@@ -34,3 +36,22 @@ def sync_after_unit_change(sender, instance, raw=False, update_fields=None, **kw
     if instance.is_group or instance.unit_type:
         group_ids = Unit.objects.groups().exclude(member_type="").values_list("pk", flat=True)
         services.task_sync_plans_using(unit_ids=[instance.pk, *group_ids])
+
+
+@receiver(plan_page_panels)
+def year_panel(sender, plan, request, **kwargs):
+    """On the plan's page, for the reform office: closing an active year
+    (with how much is not verified) and carrying a closed one over."""
+    if not access.is_reform_office(request.user) or plan.status not in (
+        Plan.Status.ACTIVE,
+        Plan.Status.CLOSED,
+    ):
+        return None
+    context = {"plan": plan, "next_year": plan.year + 1}
+    if plan.is_active:
+        context["unverified"] = (
+            Task.objects.for_plan(plan).active().exclude(status=Task.Status.VERIFIED).count()
+        )
+    else:
+        context["carried_to"] = Plan.objects.filter(indicators__carried_from__plan=plan).distinct().first()
+    return PlanPanel("tasks/_year_panel.html", context)

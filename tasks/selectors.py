@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from departments.models import Unit
 from indicators.models import Indicator, Plan
 
-from .models import Evidence, ProgressReport, Review, Task, TaskQuerySet, site_timezone
+from .models import Evidence, ExtensionRequest, ProgressReport, Review, Task, TaskQuerySet, site_timezone
 from .templatetags.portal import cn_date
 
 
@@ -272,3 +272,17 @@ def task_changes(task: Task) -> list[Change]:
     changes += _changes(indicator_records, Indicator, INDICATOR_FIELDS, str(_("指标")))
     changes.sort(key=lambda change: change.at, reverse=True)
     return changes
+
+
+def task_extension_requests(task: Task) -> list[ExtensionRequest]:
+    """Every 延期申请 of the task, newest first (one query)."""
+    return list(task.extension_requests.select_related("requested_by", "decided_by"))
+
+
+def task_origin(task: Task) -> Task | None:
+    """For a task on an indicator carried over from last year: the same
+    unit's task on the origin indicator, if it had one (the page links it)."""
+    origin_id = task.indicator.carried_from_id
+    if origin_id is None:
+        return None
+    return Task.objects.filter(indicator_id=origin_id, unit_id=task.unit_id).first()

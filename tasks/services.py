@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from indicators.carry_over import plan_draft_from
 from indicators.models import Indicator, Plan
 from indicators.selectors import plan_expected_units
 
@@ -48,7 +49,10 @@ def task_sync_plan(*, plan: Plan, now: dt.datetime | None = None) -> dict[str, i
             to_create.append(
                 Task(indicator_id=key[0], unit_id=key[1], role=role, due_date=due_date, created_at=now)
             )
-        elif (task.role, task.due_date, task.is_active) != (role, due_date, True):
+            continue
+        if task.extended_due_date:  # an approved extension holds (延期申请)
+            due_date = max(due_date, task.extended_due_date)
+        if (task.role, task.due_date, task.is_active) != (role, due_date, True):
             task.role, task.due_date, task.is_active = role, due_date, True
             to_update.append(task)
     for key, task in existing.items():
@@ -313,3 +317,57 @@ def task_review_bulk(*, selections: Sequence[tuple[Task | None, int, int]], user
         raise BulkReviewError(failures)
     logger.info("bulk review by %s: %d task(s) verified", user.pk, len(reviews))
     return reviews
+
+
+def plan_unfinished(plan: Plan) -> dict:
+    """What closing the plan leaves undone: the active tasks not verified
+    (with their unit and indicator, in the plan's order) and the indicators
+    that are not finished — an indicator is finished when it has tasks and
+    every one of them is verified; a parent row (17 above 17-1…) goes with
+    its sub-items."""
+    tasks = (
+        Task.objects.for_plan(plan)
+        .active()
+        .exclude(status=Task.Status.VERIFIED)
+        .select_related("indicator", "unit")
+        .order_by("indicator__position", "role", "unit__name")
+    )
+    indicators = list(Indicator.objects.filter(plan=plan).order_by("position"))
+    statuses: dict[int, set[str]] = {}
+    for indicator_id, status in Task.objects.for_plan(plan).active().values_list("indicator_id", "status"):
+        statuses.setdefault(indicator_id, set()).add(status)
+    verified_everywhere = {pk for pk, seen in statuses.items() if seen == {Task.Status.VERIFIED}}
+    children: dict[int, list[int]] = {}
+    for indicator in indicators:
+        if indicator.parent_id:
+            children.setdefault(indicator.parent_id, []).append(indicator.pk)
+    unfinished = {i.pk for i in indicators if i.pk not in verified_everywhere}
+    for parent_id, kids in children.items():
+        if any(k in unfinished for k in kids):
+            unfinished.add(parent_id)
+        else:
+            unfinished.discard(parent_id)
+    return {
+        "tasks": list(tasks),
+        "indicators": [i for i in indicators if i.pk in unfinished],
+    }
+
+
+@transaction.atomic
+def plan_carry_over(*, plan: Plan, year: int | None = None, user=None) -> Plan:
+    """结转: next year's draft plan from the closed plan's unfinished
+    indicators (see plan_unfinished), each linked to its origin; the task
+    page of a carried indicator says "由2019年第8项结转". Refused unless the
+    plan is closed, and when the year already has a plan."""
+    if not plan.is_closed:
+        raise ValidationError(
+            _("只有已结束的计划可以结转：%(year)s年度计划当前为“%(status)s”。")
+            % {"year": plan.year, "status": plan.get_status_display()},
+            code="plan_status",
+        )
+    unfinished = plan_unfinished(plan)["indicators"]
+    if not unfinished:
+        raise ValidationError(
+            _("%(year)s年度计划的指标都已核实办结，没有需要结转的指标。") % {"year": plan.year}
+        )
+    return plan_draft_from(plan=plan, year=year or plan.year + 1, indicators=unfinished, user=user)

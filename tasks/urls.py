@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import extension_views, views
 
 app_name = "tasks"
 
@@ -12,6 +12,11 @@ urlpatterns = [
     path("<int:pk>/", views.task_detail, name="detail"),
     path("<int:pk>/report/", views.report_create, name="report"),
     path("<int:pk>/review/", views.task_review, name="review"),
+    path("<int:pk>/extension/", extension_views.extension_create, name="extension_create"),
+    path("extensions/", extension_views.extension_list, name="extensions"),
+    path("extensions/<int:pk>/decide/", extension_views.extension_decide, name="extension_decide"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
     path("evidence/<int:pk>/preview/", views.evidence_preview, name="evidence_preview"),
+    path("plans/<int:year>/close/", views.plan_close, name="plan_close"),
+    path("plans/<int:year>/carry-over/", views.plan_carry_over, name="plan_carry_over"),
 ]

@@ -16,8 +16,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from indicators.models import Plan
+from indicators.selectors import consultations_open_for_units
+from indicators.services import plan_close as plan_close_service
+
 from . import access, exports, selectors, services, signals
-from .forms import AllTasksFilterForm, BulkSelectionForm, ProgressReportForm, ReviewForm, TaskListFilterForm
+from .forms import (
+    AllTasksFilterForm,
+    BulkSelectionForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
+    ProgressReportForm,
+    ReviewForm,
+    TaskListFilterForm,
+)
 from .models import REPORT_STATUSES, Evidence, Review, Task
 from .selectors import Show
 from .templatetags.portal import cn_datetime, person
@@ -106,6 +118,7 @@ def my_tasks(request):
     )
     context["several_units"] = len(unit_ids) > 1
     context["returned"] = selectors.returned_tasks(context["listing"].all_tasks)
+    context["consultations"] = consultations_open_for_units(unit_ids)
     return render(request, "tasks/my_tasks.html", context)
 
 
@@ -213,6 +226,7 @@ def _render_task(request, task, *, report_form=None, review_form=None, status=20
         "can_report": can_report,
         "can_review": can_review,
         "panels": signals.panels_for(task=task, request=request),
+        "origin_task": selectors.task_origin(task),
     }
     if report_form is None and can_report:
         report_form = ProgressReportForm(initial=_report_initial(task))
@@ -221,6 +235,17 @@ def _render_task(request, task, *, report_form=None, review_form=None, status=20
     if review_form is None and can_review:
         review_form = ReviewForm(initial={"version": task.version})
     context.update(report_form=report_form, review_form=review_form)
+    # 延期申请: the unit asks while none waits; the office decides one that waits.
+    requests = selectors.task_extension_requests(task)
+    waiting = next((r for r in requests if r.status == r.Status.PENDING), None)
+    context.update(
+        extensions=requests,
+        extension_waiting=waiting,
+        extension_form=ExtensionRequestForm() if can_report and not waiting else None,
+        decision_form=ExtensionDecisionForm()
+        if running and waiting and access.is_reform_office(user)
+        else None,
+    )
     return render(request, "tasks/task_detail.html", context, status=status)
 
 
@@ -386,3 +411,55 @@ def evidence_download(request, pk):
 def evidence_preview(request, pk):
     """预览: PDF and images open in the browser; anything else downloads."""
     return _evidence_response(request, pk, preview=True)
+
+
+# The plan's year, where it needs the tasks: closing (with what is not
+# verified) and carrying over. The plan's page (indicators.views) shows them
+# as a panel (tasks.receivers.year_panel).
+
+
+def _office_plan(request, year) -> Plan:
+    if not access.is_reform_office(request.user):
+        raise PermissionDenied(_("只有跑改办或管理员可以改变计划的状态。"))
+    return get_object_or_404(Plan, year=year)
+
+
+@login_required
+def plan_close(request, year):
+    """结束本年度: the confirmation lists what is not verified; POST closes."""
+    plan = _office_plan(request, year)
+    if request.method == "POST" and request.POST.get("confirm") == str(plan.year):
+        try:
+            plan_close_service(plan=plan, user=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request, _("%(year)s年度计划已结束：只读，仍在总览和导出中。") % {"year": plan.year}
+            )
+        return redirect("plans:detail", year=plan.year)
+    unfinished = services.plan_unfinished(plan)
+    return render(
+        request,
+        "tasks/plan_close.html",
+        {"plan": plan, "tasks": unfinished["tasks"], "indicators": unfinished["indicators"]},
+    )
+
+
+@require_POST
+@login_required
+def plan_carry_over(request, year):
+    plan = _office_plan(request, year)
+    try:
+        new_plan = services.plan_carry_over(plan=plan, user=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("plans:detail", year=plan.year)
+    messages.success(
+        request,
+        _("已结转：%(year)s年度计划草案包含 %(count)s 项未完成的指标。")
+        % {"year": new_plan.year, "count": new_plan.indicators.count()},
+    )
+    return redirect("plans:detail", year=new_plan.year)

@@ -12,7 +12,7 @@ import pytest
 from django.urls import URLResolver, get_resolver, reverse
 from pytest_django.asserts import assertContains
 
-from dashboards.forms import OverviewFilterForm
+from dashboards.forms import CompletenessFilterForm, OverviewFilterForm
 from reminders.forms import NoticeLogFilterForm
 from tasks.forms import AllTasksFilterForm, TaskListFilterForm
 from tasks.tests.plans import build_small_plan
@@ -26,6 +26,7 @@ PAGES = {
     "tasks:detail": [],
     "tasks:evidence": [],
     "tasks:evidence_preview": [],
+    "tasks:extensions": [],
     "password_change": [],
     "departments:contacts": [],
     "departments:contact_create": [],
@@ -37,6 +38,18 @@ PAGES = {
     "reminders:channel_edit": [],
     "dashboards:overview": [*OverviewFilterForm.base_fields],
     "dashboards:report": [*OverviewFilterForm.base_fields],
+    "dashboards:completeness": [*CompletenessFilterForm.base_fields],
+    "dashboards:completeness_export": [*CompletenessFilterForm.base_fields],
+    "dashboards:unit_completeness_mine": ["plan"],
+    "dashboards:unit_completeness": [],
+    # The plan's pages take the year in the path; the feedback table's
+    # filter (FeedbackFilterForm) is tested with hostile values in
+    # indicators/tests/test_consultation.py.
+    "plans:list": [],
+    "plans:detail": [],
+    "plans:consultation": [],  # ?unit= is compared with the ids of the user's units, never parsed
+    "plans:feedback": [],
+    "tasks:plan_close": [],
 }
 # Pages that take POSTs only, so no query string is read.
 POST_ONLY = {
@@ -45,10 +58,17 @@ POST_ONLY = {
     "tasks:report",
     "tasks:review",
     "tasks:review_bulk",
+    "tasks:extension_create",
+    "tasks:extension_decide",
     "reminders:remind_bulk",
+    "plans:adopt",
+    "plans:consultation_open",
+    "plans:answer",
+    "plans:decide",
     "reminders:remind",
     "reminders:notice_resend",
     "departments:contact_remove",
+    "tasks:plan_carry_over",
 }
 
 HOSTILE = {

@@ -25,6 +25,7 @@ urlpatterns = [
     # they moved into apps of their own (bookmarks, links in e-mails sent).
     path("tasks/", include("tasks.urls")),
     path("tasks/", include("reminders.urls")),
+    path("plans/", include("indicators.urls")),
     path("tasks/dashboard/", include("dashboards.urls")),
     path("units/", include("departments.urls")),
     path("", task_views.home, name="home"),

@@ -159,7 +159,11 @@ def _read(text: str, plain: str, token: _Token, previous: "Proposal | None") -> 
         head = plain[head_start:start]
         if word is not None:
             head = head[: max(0, window_start + word.start() - head_start)]
-        head_start += len(head) - len(head.lstrip("、 \u3000"))
+        # The quote starts where the name does: "到年底前实现事项颗粒化率100%"
+        # is quoted from 事项颗粒化率.
+        stem = trim_name(head)
+        offset = head.find(stem) if stem else -1
+        head_start += offset if offset >= 0 else len(head) - len(head.lstrip("、 \u3000"))
     name = trim_name(head)
     counted = ""
     if kind == "count":

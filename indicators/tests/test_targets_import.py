@@ -38,7 +38,7 @@ def test_it_proposes_the_targets_of_each_text_on_import(units):
     assert report.target_count("new") == Target.objects.count() == 59
     assert set(Target.objects.values_list("status", flat=True)) == {Target.Status.PROPOSED}
     assert [(t.name, t.goal_display, t.quote) for t in targets("8")] == [
-        ("事项颗粒化率", "≥ 100 %", "到年底前实现事项颗粒化率100%"),
+        ("事项颗粒化率", "≥ 100 %", "事项颗粒化率100%"),
         ("数据按需归集率", "≥ 100 %", "数据按需归集率100%"),
         ("共享使用率", "≥ 100 %", "共享使用率100%"),
         ("实时在线率", "≥ 90 %", "实时在线率90%"),
@@ -230,6 +230,22 @@ def test_it_lists_targets_by_plan_and_status_with_their_quotes(
     with django_assert_max_num_queries(12):  # the same for all 59
         response = client.get(TARGETS_URL)
     assert response.context["cl"].result_count == 59
+
+
+def test_it_lists_one_indicators_targets_from_its_code(client, plan_2019, office):
+    client.force_login(office)
+    indicator = Indicator.objects.get(plan=plan_2019, code="8")
+
+    response = client.get(TARGETS_URL)
+    assert f'href="?indicator__id__exact={indicator.pk}"' in response.content.decode()
+    response = client.get(TARGETS_URL, {"indicator__id__exact": indicator.pk})
+
+    assert [t.name for t in response.context["cl"].result_list] == [
+        "事项颗粒化率",
+        "数据按需归集率",
+        "共享使用率",
+        "实时在线率",
+    ]
 
 
 def test_it_shows_a_confirmed_target_whose_quote_left_the_text(client, units, office):

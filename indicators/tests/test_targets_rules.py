@@ -1,5 +1,6 @@
 """One test per rule of indicators/targets (the reader), and hostile texts."""
 
+import random
 import time
 from decimal import Decimal
 
@@ -210,3 +211,70 @@ def test_it_reads_hostile_text_of_a_full_excel_cell_in_bounded_time(text):
 
 def test_it_proposes_nothing_from_a_number_too_long_to_be_a_goal():
     assert read("达到" + "9" * 40 + "%") == []
+
+
+FRAGMENTS = [
+    *"0123456789",
+    "９",
+    "％",
+    "%",
+    ".",
+    "-",
+    "、",
+    "，",
+    "。",
+    "“",
+    "”",
+    "（",
+    "）",
+    " ",
+    "\x00",
+    "\n",
+    "个工作日",
+    "个",
+    "件",
+    "次",
+    "天",
+    "年",
+    "月底",
+    "以内",
+    "以上",
+    "内",
+    "左右",
+    "压减至",
+    "达到",
+    "不少于",
+    "分别",
+    "最多",
+    "至少压减",
+    "全覆盖",
+    "所有",
+    "均可",
+    "全部开通",
+    "三分之二",
+    "一",
+    "率",
+    "办理时间",
+    "事项",
+    "办结",
+]
+
+
+def test_it_keeps_its_promises_on_any_mix_of_the_words_it_knows():
+    """Random texts from the reader's own vocabulary: whatever it proposes is
+    whole — an exact quote, a direction with the values it needs, a unit and
+    a name with no control characters."""
+    rng = random.Random(12)
+    started = time.perf_counter()
+    for _ in range(3000):
+        text = "".join(rng.choice(FRAGMENTS) for _ in range(rng.randint(1, 40)))
+        for p in targets_propose(text):
+            assert text[p.start : p.end] == p.quote, text
+            assert p.direction in (">=", "<=", "range"), text
+            if p.direction == "range":
+                assert p.value is None and p.value_min < p.value_max, text
+            else:
+                assert p.value is not None and p.value_min is p.value_max is None, text
+            assert p.unit and p.name, text
+            assert not any(ord(c) < 32 for c in p.quote + p.name), text
+    assert time.perf_counter() - started < 10

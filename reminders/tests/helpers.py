@@ -17,7 +17,7 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.db.models import F, Q
 
 from departments.models import Unit
-from indicators.models import Indicator, Plan
+from indicators.models import Indicator, IndicatorUnit, Plan
 from reminders import sweep
 from reminders.models import Reminder
 from tasks.models import Task
@@ -58,6 +58,10 @@ def make_task(
         deadline_label=label or f"{due.month}月底",
         due_date=due,
         ongoing=extra.pop("ongoing", False),
+    )
+    # Named on the indicator as the annex would, so the plan has no unowned work.
+    IndicatorUnit.objects.create(
+        indicator=indicator, unit=Unit.objects.get(name=unit), role=IndicatorUnit.Role.LEAD
     )
     return Task.objects.create(
         indicator=indicator, unit=Unit.objects.get(name=unit), role=Task.Role.LEAD, due_date=due, **extra

@@ -176,3 +176,23 @@ def test_it_does_not_send_a_test_message_without_a_webhook(client, office, units
     response = client.post(reverse("reminders:channel_office"), {"test": "1"}, follow=True)
 
     assertContains(response, "请先填写并保存机器人 Webhook 地址。")
+
+
+def test_it_finds_the_notices_a_robot_refused_in_the_notice_log(client, office, units, robot):
+    configure_channels(unit(), webhook=robot.webhook, secret="SECnot-the-robots-secret-0000")
+    refused = make_task(due=dt.date(2019, 7, 31), code="1")
+    sweep.find_overdue(now=MOMENT)
+    with time_machine.travel(MOMENT, tick=False):
+        channels.deliver(channel="dingtalk", unit_id=unit().pk)
+    quiet = make_task(due=dt.date(2019, 7, 31), unit="区法院", code="2")
+    sweep.find_overdue(now=MOMENT)
+    client.force_login(office)
+
+    page = client.get(reverse("reminders:notice_log"), {"channel": "config_error"})
+
+    assert [n.task_id for n in page.context["page"]] == [refused.pk]
+    assert quiet.pk not in [
+        n.task_id
+        for n in client.get(reverse("reminders:notice_log"), {"channel": "config_error"}).context["page"]
+    ]
+    assertContains(client.get(reverse("reminders:notice_log"), {"channel": "nonsense"}), "没有这个选项")

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.conf import settings
+from django.core import mail
 
 from departments.models import Unit
 from indicators.models import Indicator
@@ -255,3 +256,52 @@ def test_it_does_not_post_last_months_notices_to_a_robot_configured_today(units,
 
     assert deliver_dingtalk(moment=MOMENT + dt.timedelta(days=4)) is None
     assert not Delivery.objects.exists()
+
+
+def test_it_records_a_configuration_error_when_the_secret_cannot_be_read(units, robot, settings):
+    robot_for(robot)
+    make_task(due=D(2019, 7, 31))
+    sweep.find_overdue(now=MOMENT)
+    settings.CHANNEL_SECRET_KEY = "bm90LXRoZS1zYW1lLWtleS1hdC1hbGwtMDEyMzQ1Njc="
+
+    result = deliver_dingtalk()
+
+    row = Delivery.objects.get()
+    assert (result.outcome.status, row.status, row.attempts) == ("config_error", "config_error", 1)
+    assert "无法解密" in row.last_error
+    assert robot.requests == 0
+
+
+def test_it_marks_sent_a_message_whose_answer_came_after_its_claim_was_settled(units, robot):
+    """The worker was slow, not dead: its claim went stale and was recorded
+    unconfirmed; the robot's errcode 0 then arrives and marks it sent."""
+    robot_for(robot)
+    make_task(due=D(2019, 7, 31))
+    sweep.find_overdue(now=MOMENT)
+    rows = channels._rows("dingtalk", unit().pk)
+    with time_machine.travel(MOMENT, tick=False):
+        channels._record("dingtalk", unit().pk, now=MOMENT)
+        token, _claimed = channels._claim(rows)
+        assert channels._mark_sending(token, 1, "x")
+    stale = MOMENT + dt.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS + 1)
+    with time_machine.travel(stale, tick=False):
+        channels._settle_stale_sending(rows)
+        assert Delivery.objects.get().status == "unconfirmed"
+        channels._mark(token, channels.Outcome("sent", "0"))
+    assert Delivery.objects.get().status == "sent"
+
+
+def test_it_does_not_post_again_when_the_email_is_retried(units, contacts, robot, flaky_mail, eager):
+    robot_for(robot)
+    task = make_task(due=D(2019, 7, 31))
+    sweep.find_overdue(now=MOMENT)
+    flaky_mail.failures = 1  # the mail server refuses the first attempt
+
+    with time_machine.travel(MOMENT, tick=False):
+        jobs.reminders_deliver_unit(unit().pk)
+    assert (len(mail.outbox), len(robot.messages)) == (0, 1)
+    with time_machine.travel(MOMENT + dt.timedelta(minutes=2), tick=False):
+        jobs.reminders_deliver_unit(unit().pk)  # the e-mail's retry
+
+    assert (len(mail.outbox), len(robot.messages), robot.requests) == (1, 1, 1)
+    assert Reminder.objects.get(task=task, period="2019-07-31#0").status() == "sent"

@@ -53,7 +53,6 @@ def test_it_cancels_a_due_soon_notice_when_the_plan_moves_the_due_date(
     indicator = task.indicator
     indicator.due_date = dt.date(2019, 9, 30)
     indicator.save()
-    indicator.indicator_units.create(unit=task.unit, role="lead")
 
     with (
         time_machine.travel(at(2019, 7, 25, 9), tick=False),

@@ -135,6 +135,48 @@ CASES = [
         lambda task: {"task": [str(task.pk)], "next": reverse("tasks:overview")},
         {ANONYMOUS: LOGIN, **unit_staff(403), OFFICE: "tasks:overview", LEADER: 403},
     ),
+    (
+        "completeness by month",
+        "get",
+        lambda w: reverse("dashboards:completeness"),
+        None,
+        {ANONYMOUS: LOGIN, **unit_staff(403), OFFICE: 200, LEADER: 200},
+    ),
+    (
+        "completeness as Excel",
+        "get",
+        lambda w: reverse("dashboards:completeness_export"),
+        None,
+        {ANONYMOUS: LOGIN, **unit_staff(403), OFFICE: 200, LEADER: 200},
+    ),
+    (
+        "own units' completeness",
+        "get",
+        lambda w: reverse("dashboards:unit_completeness_mine"),
+        None,
+        {ANONYMOUS: LOGIN, **unit_staff(200), OFFICE: 403, LEADER: 403},
+    ),
+    (
+        "a unit's completeness",
+        "get",
+        lambda w: reverse("dashboards:unit_completeness", args=[w["task"].unit_id]),
+        None,
+        {ANONYMOUS: LOGIN, **unit_staff(404), STAFF: 200, OFFICE: 200, LEADER: 200},
+    ),
+    (
+        "extension requests",
+        "get",
+        lambda w: reverse("tasks:extensions"),
+        None,
+        {ANONYMOUS: LOGIN, **unit_staff(403), OFFICE: 200, LEADER: 200},
+    ),
+    (
+        "ask for an extension",
+        "post",
+        lambda w: reverse("tasks:extension_create", args=[w["task"].pk]),
+        lambda task: {"requested_due_date": "2020-01-31", "reason": "需要省里配合"},
+        {**LEAD_READS, STAFF: "tasks:detail", OFFICE: 403, LEADER: 403},
+    ),
     ("task page", "get", lambda w: reverse("tasks:detail", args=[w["task"].pk]), None, LEAD_READS),
     (
         "missing task",
@@ -258,7 +300,9 @@ def test_it_gives_each_visitor_exactly_what_it_should(
     assert got == expected
     # Only a successful POST changes the task (a bulk reminder writes a notice, not the task).
     writes = "tasks:overview" if name == "bulk review" else "tasks:detail"
-    assert wrote == {v: method == "post" and expected[v] == writes for v in VISITORS}
+    # An extension request writes a request, not the task.
+    changes_task = method == "post" and name != "ask for an extension"
+    assert wrote == {v: changes_task and expected[v] == writes for v in VISITORS}
 
 
 def test_it_serves_evidence_as_an_attachment_with_the_type_its_content_proved(client, world):

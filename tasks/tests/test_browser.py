@@ -332,3 +332,57 @@ def test_it_shows_the_lead_a_partners_report_filed_a_minute_earlier(
     assert history.get_by_role("link", name="接入清单.pdf").is_visible()
     assert Task.objects.get(pk=task_of("区数管局", "8").pk).status == Task.Status.COMPLETED
     sgj.close()
+
+
+def test_it_extends_a_task_on_the_units_request_and_counts_it_apart(
+    clock, browser, live_server, transactional_db, plan_2019, staff, office, shots
+):
+    """延期申请: 区数管局 asks for indicator 8 (due 31 December) to be extended
+    to 31 January; the office approves 15 January instead; the unit's task
+    shows the new date beside the original; done and verified on 10 January,
+    the overview counts it 延期后按期, not 按期."""
+    task = task_of("区数管局", "8")
+    task_url = reverse("tasks:detail", args=[task.pk])
+    clock.move_to(dt.datetime(2019, 12, 20, 9, 0, tzinfo=SHANGHAI))
+
+    sgj = Visitor(browser, live_server, shots)
+    sgj.log_in("sgj", "pw-sgj")
+    sgj.goto(task_url)
+    form = sgj.page.locator("#extension-request")
+    form.get_by_label("申请延至").fill("2020-01-31")
+    form.get_by_label("延期理由").fill("省级接口年底才开放，需顺延一个月完成联调。")
+    form.get_by_role("button", name="申请延期").click()
+    sgj.page.wait_for_load_state()
+    assert sgj.page.get_by_text("延期申请已提交，等待跑改办审批。").is_visible()
+
+    pgb = Visitor(browser, live_server, shots)
+    pgb.log_in("office", "pw-office")
+    pgb.page.get_by_role("link", name="延期申请").click()
+    pgb.page.get_by_role("link", name="8. 积极推进政务服务数据归集共享").click()
+    decision = pgb.page.locator("#extension-decision")
+    decision.get_by_label("批准延至").fill("2020-01-15")
+    decision.get_by_label("审批意见").fill("同意延至1月15日。")
+    pgb.shot("office-extension")
+    decision.get_by_role("button", name="批准延期").click()
+    pgb.page.wait_for_load_state()
+    assert pgb.page.get_by_text("已批准延期，截止日期改为2020年1月15日。").is_visible()
+
+    sgj.goto(task_url)
+    due = sgj.page.locator("#due-date")
+    assert "2020年1月15日" in due.inner_text() and "原定2019年12月31日" in due.inner_text()
+    assert sgj.page.locator("#extended").get_by_text("已批准延期至2020年1月15日。").is_visible()
+    sgj.shot("staff-extension")
+
+    clock.move_to(dt.datetime(2020, 1, 10, 9, 0, tzinfo=SHANGHAI))
+    sgj.log_in("sgj", "pw-sgj")  # three weeks later: the session ended
+    sgj.goto(task_url)
+    file_report(sgj.page, status="已完成", percent=100, progress="联调完成，系统上线。")
+    assert sgj.page.get_by_text("进展已报送。").is_visible()
+    sgj.close()
+    pgb.log_in("office", "pw-office")
+    pgb.goto(task_url)
+    pgb.page.get_by_role("button", name="核实办结").click()
+    assert pgb.page.get_by_text("已核实办结。", exact=True).is_visible()
+    pgb.goto(reverse("dashboards:overview") + "?plan=2019")
+    assert pgb.page.locator("[data-total='extended_on_time']").inner_text() == "延期后按期 1"
+    pgb.close()

@@ -72,6 +72,9 @@ class Command(BaseCommand):
                 to += f"; refused: {', '.join(digest.refusals)}"
             self.stdout.write(f"{verb} to {digest.label} <{to}>: {len(digest.reminders)} notice(s)")
             for reminder in digest.reminders:
+                if not reminder.task_id:  # about a plan
+                    self.stdout.write(f"  {reminder.reason:<14} {reminder.plan.year:>5} {reminder.period}")
+                    continue
                 indicator = reminder.task.indicator
                 unit = "" if digest.unit else f" {reminder.task.unit.name}"
                 self.stdout.write(
