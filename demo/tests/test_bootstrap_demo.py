@@ -48,6 +48,16 @@ def assert_believable(seen: dict, *, year: int) -> None:
     assert past["title"].startswith("萧山区2019年度") and past["status"] == "closed"
     assert 0 < past["on_time_rate"] < 100
     assert len(past["trend_days"]) == 12 and past["trend_days"][-1] == "2019-12-31"
+    # Its consultation, as the seed tells it: comments by 30 April, the rest
+    # deemed no objection, adopted (its tasks created) on 6 May.
+    assert len(past["answers"]) == 5 and past["deemed"] > 0
+    assert all("2019-04-16" <= day <= "2019-04-30" for _kind, day, _decision in past["answers"])
+    assert {decision for kind, _day, decision in past["answers"] if kind == "comment"} == {
+        "adopted",
+        "partly",
+        "rejected",
+    }
+    assert past["first_task"].startswith("2019-05-06 09:00")
 
 
 @pytest.mark.parametrize("day", [DEC_3, JUL_15], ids=["3 December", "15 July"])
