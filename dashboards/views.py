@@ -162,7 +162,7 @@ def _unowned_panel(request, *, plan: Plan, key: str) -> str:
     panel_key = key + ":unowned"
     panel = cache.get(panel_key)
     if panel is None:
-        panel = render_to_string("dashboards/_unowned.html", {"unowned": plan_unowned(plan=plan)}, request)
+        panel = render_to_string("indicators/_unowned.html", {"unowned": plan_unowned(plan=plan)}, request)
         cache.set(panel_key, panel, CACHE_SECONDS)
     return panel
 

@@ -66,12 +66,13 @@ def units_ensure() -> list[str]:
     return lines
 
 
-def plan_import(*, year: int, at: dt.datetime) -> tuple[Plan, bool, str]:
+def plan_import(*, year: int, at: dt.datetime, draft: bool = False) -> tuple[Plan, bool, str]:
     """The 2019 annex as plan `year` (titled with that year), imported as at
-    `at`, with each indicator's section of the work points."""
+    `at` (as a draft if asked), with each indicator's section of the work
+    points."""
     created = not Plan.objects.filter(year=year).exists()
     annex = parse_grid(read_grid(ANNEX.read_bytes()), year=year)
-    report = annex_import(annex=annex, now=at if created else None)
+    report = annex_import(annex=annex, now=at if created else None, draft=draft)
     if not report.ok:
         raise CommandError("; ".join(str(p) for p in report.errors))
     plan = Plan.objects.get(year=year)

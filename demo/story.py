@@ -71,7 +71,9 @@ class Event:
 
 
 class Story:
-    def __init__(self, plan: Plan, now: dt.datetime, *, light: bool = False):
+    def __init__(
+        self, plan: Plan, now: dt.datetime, *, light: bool = False, start: dt.datetime | None = None
+    ):
         # light (a past year, closed): a report every third month, no sweeps.
         self.light = light
         self.plan = plan
@@ -79,7 +81,7 @@ class Story:
         self.end = min(
             now, dt.datetime.combine(dt.date(plan.year + 1, 1, 1), dt.time.min, tzinfo=site_timezone())
         )
-        self.start = plan_start(year=plan.year, now=now)
+        self.start = start or plan_start(year=plan.year, now=now)
         self.rng = random.Random(SEED + plan.year)
         self.workdays = WorkdayCalendar.load()
         self.events: list[Event] = []
@@ -251,11 +253,12 @@ class Story:
         )
 
 
-def build(*, plan: Plan, now: dt.datetime, light: bool = False) -> str:
-    """Simulate the plan's year until `now` (or its end); a summary line."""
+def build(*, plan: Plan, now: dt.datetime, light: bool = False, start: dt.datetime | None = None) -> str:
+    """Simulate the plan's year from `start` (default: its first working
+    day) until `now` (or its end); a summary line."""
     from django.contrib.auth import get_user_model
 
-    story = Story(plan, now, light=light)
+    story = Story(plan, now, light=light, start=start)
     tasks = {
         task.pk: task
         for task in Task.objects.for_plan(plan)

@@ -108,7 +108,7 @@ def consultation_answer(
 
 @transaction.atomic
 def consultation_decide(
-    *, answer: ConsultationAnswer, user, decision: str, reply: str = ""
+    *, answer: ConsultationAnswer, user, decision: str, reply: str = "", now: dt.datetime | None = None
 ) -> ConsultationAnswer:
     """The office's word on a comment: 采纳, 部分采纳 or 不采纳, with a reply
     the unit sees (needed unless it is adopted as written)."""
@@ -125,8 +125,10 @@ def consultation_decide(
     if decision != ConsultationAnswer.Decision.ADOPTED and not reply:
         raise ValidationError(_("部分采纳或不采纳时请填写答复，单位将看到答复。"), code="reply")
     answer.decision, answer.reply = decision, reply
-    answer.decided_by, answer.decided_at = user, timezone.now()
+    answer.decided_by, answer.decided_at = user, now or timezone.now()
     answer._history_user = user
+    if now:
+        answer._history_date = now
     answer.save(update_fields=["decision", "reply", "decided_by", "decided_at"])
     return answer
 

@@ -471,11 +471,12 @@ def _plan_move(*, plan: Plan, user, to: str, allowed: set[str], refusal: str) ->
 
 
 @transaction.atomic
-def plan_adopt(*, plan: Plan, user=None) -> Plan:
+def plan_adopt(*, plan: Plan, user=None, now: dt.datetime | None = None) -> Plan:
     """通过执行: a draft, or a plan whose consultation is over, becomes active
     (执行中). Its tasks are created (or refreshed, for units a revised annex
     added or dropped) at once through plan_changed, and every unit with a
-    task is told (the reminders hear plan_status_changed)."""
+    task is told (the reminders hear plan_status_changed). `now` (default:
+    the clock) stamps the consultation's end and the tasks (the demo)."""
     if not plan.indicators.exists():
         raise ValidationError(_("该计划还没有任何指标，不能通过执行：请先导入附件。"), code="empty")
     old = _plan_move(
@@ -486,18 +487,18 @@ def plan_adopt(*, plan: Plan, user=None) -> Plan:
         refusal=_("只有草案或征求意见中的计划可以通过执行：%(year)s年度计划当前为“%(status)s”。"),
     )
     if old == Plan.Status.CONSULTATION:
-        _consultation_close(plan)
-    plan_changed.send(sender=Plan, plan=plan)
+        _consultation_close(plan, now=now)
+    plan_changed.send(sender=Plan, plan=plan, now=now)
     return plan
 
 
-def _consultation_close(plan: Plan) -> None:
+def _consultation_close(plan: Plan, *, now: dt.datetime | None = None) -> None:
     """Adopting ends the consultation; past its deadline, the units that did
     not answer are recorded as no objection first (if the sweep has not yet)."""
     consultation = Consultation.objects.filter(plan=plan, closed_at=None).first()
     if consultation is None:
         return
-    now = timezone.now()
+    now = now or timezone.now()
     if consultation.deadline < timezone.localdate(now):
         consultation_record_deemed(consultation=consultation, now=now)
     Consultation.objects.filter(pk=consultation.pk).update(closed_at=now)

@@ -56,6 +56,8 @@ def plan_detail(request, year):
         "can_act": is_reform_office(request.user),
         "panels": plan_panels(plan=plan, request=request),
         "consultation": Consultation.objects.filter(plan=plan).first(),
+        # Work that belongs to nobody, with links to fix it in the admin.
+        "unowned": selectors.plan_unowned(plan=plan) if is_reform_office(request.user) else None,
     }
     if plan.status == Plan.Status.DRAFT:
         context["open_form"] = ConsultationOpenForm(

@@ -48,6 +48,16 @@ def assert_believable(seen: dict, *, year: int) -> None:
     assert past["title"].startswith("萧山区2019年度") and past["status"] == "closed"
     assert 0 < past["on_time_rate"] < 100
     assert len(past["trend_days"]) == 12 and past["trend_days"][-1] == "2019-12-31"
+    # Its consultation, as the seed tells it: comments by 30 April, the rest
+    # deemed no objection, adopted (its tasks created) on 6 May.
+    assert len(past["answers"]) == 5 and past["deemed"] > 0
+    assert all("2019-04-16" <= day <= "2019-04-30" for _kind, day, _decision in past["answers"])
+    assert {decision for kind, _day, decision in past["answers"] if kind == "comment"} == {
+        "adopted",
+        "partly",
+        "rejected",
+    }
+    assert past["first_task"].startswith("2019-05-06 09:00")
 
 
 @pytest.mark.parametrize("day", [DEC_3, JUL_15], ids=["3 December", "15 July"])
@@ -90,7 +100,10 @@ def test_it_builds_the_same_believable_year_on_sqlite_in_reasonable_time(tmp_pat
 
     assert result.returncode == 0, result.stderr[-3000:]
     seen = json.loads(result.stdout.strip().splitlines()[-1])
-    print(f"bootstrap_demo on SQLite: {seen['seconds']} s")
+    print(f"bootstrap_demo on SQLite: {seen['seconds']} s, {seen['cpu_seconds']} s of CPU")
     assert_believable(seen, year=2026)
-    assert seen["seconds"] < 120
+    # CPU, not wall time, and with room: the machine running the suite may
+    # be busy. Measured on two cores shared by four builds: 26 to 53 s of CPU
+    # (95 to 190 s of wall time); a regression that doubles it fails here.
+    assert seen["cpu_seconds"] < 120
     assert list((tmp_path / "mail").glob("*.log")), "the notices went to var/mail"

@@ -32,3 +32,20 @@ def test_it_stops_listing_a_group_once_it_has_members(plan_2019):
     assert indicators == []
     assert "各镇人民政府" not in groups and "进驻区办事服务中心各部门" not in groups
     assert "各街道办事处" in groups and bool(unowned)
+
+
+def test_it_lists_the_work_nobody_has_on_the_plans_page_for_the_office(client, office, leader, plan_2019):
+    from django.urls import reverse
+    from pytest_django.asserts import assertContains, assertNotContains
+
+    from indicators.models import Indicator
+
+    client.force_login(office)
+    page = client.get(reverse("plans:detail", args=[2019]))
+    client.force_login(leader)
+    read_only = client.get(reverse("plans:detail", args=[2019]))
+
+    five = Indicator.objects.get(plan=plan_2019, code="5")
+    assertContains(page, reverse("admin:indicators_indicator_change", args=[five.pk]))
+    assertContains(page, "（涉及指标 2、10、31、32、34、35）")
+    assertNotContains(read_only, "无人承接的工作")

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from demo import story
+from demo import consultation, story
 from demo.setup import ACCOUNTS, PASSWORD, accounts_ensure, plan_import, units_ensure
 from indicators.models import Plan
 from indicators.services import plan_close
@@ -74,20 +74,20 @@ class Command(BaseCommand):
         self.stdout.write(f"built in {dt.timedelta(seconds=round(time.perf_counter() - started))}")
 
     def _annex_year(self, *, now, no_story: bool) -> None:
-        """The 2019 plan as the annex gives it, its year simulated lightly
-        (a report every third month, no notices), then closed (已结束) by
-        the office: a past year to look back on."""
+        """The 2019 plan as the seed tells it: the draft put out for comments
+        in April, adopted on 6 May (demo.consultation), its year simulated
+        lightly (a report every third month, no notices), then closed
+        (已结束) by the office: a past year to look back on."""
         plan = Plan.objects.filter(year=ANNEX_YEAR).first()
         if plan is not None and plan.status == Plan.Status.CLOSED:
             return
+        office = get_user_model().objects.get(username=story.OFFICE)
         if plan is None:
-            plan, _created, summary = plan_import(
-                year=ANNEX_YEAR, at=story.plan_start(year=ANNEX_YEAR, now=now)
-            )
-            self.stdout.write(f"annex {ANNEX_YEAR}: {summary}")
+            plan = consultation.consult_and_adopt(import_plan=plan_import, office=office)
+            self.stdout.write(f"annex {ANNEX_YEAR}: {consultation.summary(plan)}, adopted")
         if not no_story and plan.is_active and not story.is_built(plan=plan):
-            result = story.build(plan=plan, now=now, light=True)
+            result = story.build(plan=plan, now=now, light=True, start=consultation.ADOPTED)
             self.stdout.write(f"story of {ANNEX_YEAR}: {result}")
         if plan.is_active:
-            plan_close(plan=plan, user=get_user_model().objects.get(username=story.OFFICE))
+            plan_close(plan=plan, user=office)
             self.stdout.write(f"plan {ANNEX_YEAR}: closed")
