@@ -85,51 +85,6 @@ def annex_snapshot(plan: Plan) -> dict:
 
 
 @dataclass
-class UnownedWork:
-    """What in a plan belongs to nobody: indicators that name no unit that
-    would get a task, and groups named on indicators that have no members
-    (their share of those indicators has no task)."""
-
-    indicators: list[Indicator] = field(default_factory=list)
-    empty_groups: list[tuple[Unit, list[str]]] = field(default_factory=list)  # (group, codes)
-
-    def __bool__(self) -> bool:
-        return bool(self.indicators or self.empty_groups)
-
-    def summary(self) -> str:
-        """In Chinese, as data (stored in the weekly notice to the office)."""
-        parts = []
-        if self.indicators:
-            codes = "、".join(i.code for i in self.indicators)
-            parts.append(f"指标 {codes} 没有任何承接单位")
-        for group, codes in self.empty_groups:
-            parts.append(f"单位组“{group.name}”没有成员单位，指标 {'、'.join(codes)} 中它的任务无人承接")
-        return "；".join(parts) + "。" if parts else ""
-
-
-def plan_unowned_work(plan: Plan) -> UnownedWork:
-    """The plan's unowned work (a fixed number of queries, one per group named)."""
-    held = {indicator_id for indicator_id, _unit_id in plan_expected_units(plan)}
-    # A parent row whose sub-items carry the units (17 with 17-1…) is held through them.
-    parents = set(
-        Indicator.objects.filter(plan=plan, parent__isnull=False).values_list("parent_id", flat=True)
-    )
-    orphans = [
-        i
-        for i in Indicator.objects.filter(plan=plan).order_by("position")
-        if i.pk not in held and i.pk not in parents
-    ]
-    codes_by_group: dict[Unit, list[str]] = {}
-    links = IndicatorUnit.objects.filter(indicator__plan=plan, unit__kind=Unit.Kind.GROUP)
-    for link in links.select_related("unit", "indicator").order_by("indicator__position"):
-        codes = codes_by_group.setdefault(link.unit, [])
-        if link.indicator.code not in codes:
-            codes.append(link.indicator.code)
-    empty = [(group, codes) for group, codes in codes_by_group.items() if not group.member_units().exists()]
-    return UnownedWork(indicators=orphans, empty_groups=empty)
-
-
-@dataclass
 class StatusChange:
     status: str
     label: str
@@ -307,6 +262,17 @@ class Unowned:
 
     def __bool__(self) -> bool:
         return bool(self.indicators or self.groups)
+
+    def summary(self) -> str:
+        """In Chinese, as data (stored in the weekly notice to the office)."""
+        parts = []
+        if self.indicators:
+            parts.append(f"指标 {'、'.join(i.code for i in self.indicators)} 没有任何承接单位")
+        for item in self.groups:
+            parts.append(
+                f"单位组“{item.group.name}”没有成员单位，指标 {'、'.join(item.codes)} 中它的任务无人承接"
+            )
+        return "；".join(parts) + "。" if parts else ""
 
 
 def plan_unowned(*, plan: Plan) -> Unowned:

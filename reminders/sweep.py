@@ -46,7 +46,7 @@ from django.utils import timezone
 
 from indicators.consultations import consultation_record_deemed, consultations_past_deadline
 from indicators.models import Consultation, ConsultationAnswer, Plan
-from indicators.selectors import plan_unit_ids, plan_unowned_work
+from indicators.selectors import plan_unit_ids, plan_unowned
 from tasks.models import ProgressReport, Task
 
 from . import channels
@@ -238,7 +238,7 @@ def find_unowned(*, now: dt.datetime, calendar: WorkdayCalendar | None = None) -
     reported = Reminder.objects.live().filter(reason=Reason.UNOWNED, period__endswith=f"/{year}-W{week:02d}")
     rows = []
     for plan in Plan.objects.active().exclude(pk__in=reported.values("plan_id")).order_by("year"):
-        unowned = plan_unowned_work(plan)
+        unowned = plan_unowned(plan=plan)
         if unowned:
             rows.append(
                 Reminder(

@@ -11,7 +11,7 @@ from conftest import ANNEX_XLSX
 from departments.models import Unit
 from indicators.annex import parse_grid, read_grid
 from indicators.models import Plan
-from indicators.selectors import plan_unowned_work
+from indicators.selectors import plan_unowned
 from indicators.services import annex_import, plan_adopt
 from reminders import services, sweep
 from reminders.models import Reminder
@@ -65,10 +65,10 @@ def test_it_keeps_an_office_notice_about_a_plan_once_in_the_database(plan_2019):
 
 
 def test_it_finds_the_2019_plans_unowned_work(plan_2019):
-    unowned = plan_unowned_work(plan_2019)
+    unowned = plan_unowned(plan=plan_2019)
 
     assert [i.code for i in unowned.indicators] == ["5"]
-    groups = {group.name: codes for group, codes in unowned.empty_groups}
+    groups = {item.group.name: item.codes for item in unowned.groups}
     assert groups  # the towns' and streets' groups have no members until an admin lists them
     assert all(codes for codes in groups.values())
     assert unowned.summary().startswith("指标 5 没有任何承接单位")
