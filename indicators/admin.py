@@ -19,8 +19,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from .annex import AnnexFileError
 from .models import PLAN_YEAR_MAX, PLAN_YEAR_MIN, Indicator, IndicatorUnit, Plan, Target, validate_plan_year
 from .resources import AnnexXLSX, IndicatorResource
-from .services import target_confirm, target_delete, target_restore, targets_sync
 from .signals import plan_changed
+from .target_services import target_confirm, target_delete, target_restore, targets_sync
 from .targets import target_key
 
 logger = logging.getLogger(__name__)
