@@ -32,7 +32,7 @@ from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery
 
 from departments.models import Unit
-from indicators.models import Indicator, Plan
+from indicators.models import Indicator, Plan, Target
 from tasks.models import ProgressReport, Review, Task, TaskQuerySet
 
 from .asof import Scope, day_end, history_model, scoped_states
@@ -286,13 +286,16 @@ def dashboard_version(*, plan: Plan) -> tuple:
     one cheap query: it changes when a task of the plan is reported on or
     reviewed (updated_at, set by every status claim), created, deactivated,
     given another role or due date, when one of the plan's indicators is
-    edited (its history), and when any unit is renamed (unit history).
+    edited (its history), when any unit is renamed (unit history), and
+    when one of its targets is confirmed or changed (target history; a
+    target's value comes with a report, which moves updated_at).
     dashboards.views keys its cache on it."""
     tables = {
         "task": Task._meta.db_table,
         "indicator": Indicator._meta.db_table,
         "indicator_history": history_model(Indicator)._meta.db_table,
         "unit_history": history_model(Unit)._meta.db_table,
+        "target_history": history_model(Target)._meta.db_table,
     }
     # The due dates' fingerprint is their sum as day numbers; date arithmetic
     # is not portable SQL (SQLite, the demo, counts days with julianday).
@@ -303,12 +306,14 @@ def dashboard_version(*, plan: Plan) -> tuple:
         SELECT MAX(t.updated_at), COUNT(*), COUNT(*) FILTER (WHERE t.is_active),
                COUNT(*) FILTER (WHERE t.role = %s), SUM({due_day}),
                (SELECT MAX(history_id) FROM {indicator_history} WHERE plan_id = %s),
-               (SELECT MAX(history_id) FROM {unit_history})
+               (SELECT MAX(history_id) FROM {unit_history}),
+               (SELECT MAX(h.history_id) FROM {target_history} h
+                JOIN {indicator} ti ON ti.id = h.indicator_id WHERE ti.plan_id = %s)
         FROM {task} t JOIN {indicator} i ON i.id = t.indicator_id
         WHERE i.plan_id = %s
     """.format(**tables, due_day=due_day)  # noqa: S608 - table names from the models, due_day above
     with connection.cursor() as cursor:
-        cursor.execute(sql, [Task.Role.LEAD, plan.pk, plan.pk])
+        cursor.execute(sql, [Task.Role.LEAD, plan.pk, plan.pk, plan.pk])
         return cursor.fetchone()
 
 
