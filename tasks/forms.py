@@ -213,7 +213,8 @@ class ProgressReportForm(VersionedForm):
                 label=gettext_lazy("截至"),
                 required=False,
                 initial=today,
-                widget=forms.DateInput(attrs={"type": "date"}),
+                # ISO, as <input type="date"> takes it, whatever the locale's date format.
+                widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
             )
             self.fields[f"{prefix}_source"] = forms.CharField(
                 label=gettext_lazy("数据来源"), required=False, max_length=500

@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from departments.models import Unit
 from indicators.models import Indicator, IndicatorUnit, Target
+from indicators.targets.proposal import plain_number
 
 
 class TaskQuerySet(models.QuerySet):
@@ -347,4 +348,9 @@ class TargetValue(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.target.name} {self.value}（{self.as_of}）"
+        return f"{self.target.name} {self.value_display}（{self.as_of}）"
+
+    @property
+    def value_display(self) -> str:
+        """85.5, 90 — as written, without the stored decimal places."""
+        return plain_number(self.value)
