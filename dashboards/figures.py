@@ -38,7 +38,7 @@ from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils.dateparse import parse_datetime
 
 from departments.models import Unit
-from indicators.models import Indicator, Plan
+from indicators.models import Indicator, Plan, Target
 from tasks.models import ProgressReport, Review, Task, TaskQuerySet
 
 from .asof import Scope, day_end, history_model, scoped_states
@@ -317,7 +317,9 @@ def dashboard_version(*, plan: Plan) -> tuple:
     one cheap query: it changes when a task of the plan is reported on or
     reviewed (updated_at, set by every status claim), created, deactivated,
     given another role or due date, when one of the plan's indicators is
-    edited (its history), and when any unit is renamed (unit history).
+    edited (its history), when any unit is renamed (unit history), and
+    when one of its targets is confirmed or changed (target history; a
+    target's value comes with a report, which moves updated_at).
     dashboards.views keys its cache on it. Its last value is when the plan's
     first task was created (its import: dashboards.asof.first_recorded)."""
     tables = {
@@ -325,6 +327,7 @@ def dashboard_version(*, plan: Plan) -> tuple:
         "indicator": Indicator._meta.db_table,
         "indicator_history": history_model(Indicator)._meta.db_table,
         "unit_history": history_model(Unit)._meta.db_table,
+        "target_history": history_model(Target)._meta.db_table,
     }
     # The due dates' fingerprint is their sum as day numbers; date arithmetic
     # is not portable SQL (SQLite, the demo, counts days with julianday).
@@ -336,12 +339,14 @@ def dashboard_version(*, plan: Plan) -> tuple:
                COUNT(*) FILTER (WHERE t.role = %s), SUM({due_day}),
                (SELECT MAX(history_id) FROM {indicator_history} WHERE plan_id = %s),
                (SELECT MAX(history_id) FROM {unit_history}),
+               (SELECT MAX(h.history_id) FROM {target_history} h
+                JOIN {indicator} ti ON ti.id = h.indicator_id WHERE ti.plan_id = %s),
                MIN(t.created_at)
         FROM {task} t JOIN {indicator} i ON i.id = t.indicator_id
         WHERE i.plan_id = %s
     """.format(**tables, due_day=due_day)  # noqa: S608 - table names from the models, due_day above
     with connection.cursor() as cursor:
-        cursor.execute(sql, [Task.Role.LEAD, plan.pk, plan.pk])
+        cursor.execute(sql, [Task.Role.LEAD, plan.pk, plan.pk, plan.pk])
         *fingerprint, first = cursor.fetchone()
     if isinstance(first, str):  # SQLite: UTC text
         first = parse_datetime(first).replace(tzinfo=dt.UTC)
@@ -364,7 +369,7 @@ def dashboard_overview(*, scope: Scope, version: tuple | None = None) -> Overvie
         months=months,
         days=days,
         overdue=_overdue_list(states, scope),
-        trend=completion_trend(scope=scope, indicators_version=version[5], imported=version[7])
+        trend=completion_trend(scope=scope, indicators_version=version[5], imported=version[-1])
         if version
         else completion_trend(scope=scope),
     )

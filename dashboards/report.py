@@ -19,6 +19,7 @@ from tasks.models import ProgressReport, Task
 
 from .asof import day_end, task_states
 from .figures import Figures, UnitRow, units_figures
+from .targets import ATTAINMENT_HEADERS, ATTAINMENT_WIDTHS, attainment_sheet_rows
 
 
 def cn_date(day: dt.date) -> str:
@@ -158,12 +159,17 @@ NOTES = [
     ["按期完成率", "按期完成 ÷ 应完成。"],
     ["推进中", "含被退回、正在重新办理的任务（其中退回单列）。"],
     ["进展情况、存在问题、完成进度", "截至日期之前该单位最后一次报送的内容。"],
+    [
+        "目标达成",
+        "跑改办确认的目标；最新数值为牵头单位截至该日报送的最新数值（按截至日期）。≥ 目标：不低于目标值；≤ 目标：不高于目标值；区间：在上下限之间（含）。",
+    ],
 ]
 
 
 def monthly_report_workbook(*, plan: Plan, as_of: dt.date, today: dt.date) -> bytes:
     """The 月度通报 workbook: 任务进展 (one row per unit's task), 单位汇总
-    (by unit, ranked by on-time rate, with a total) and 统计口径."""
+    (by unit, ranked by on-time rate, with a total), 目标达成 (each confirmed
+    target, its latest value and met / not met) and 统计口径."""
     caption = _("%(title)s 月度通报（截至%(date)s）") % {"title": plan.title, "date": cn_date(as_of)}
     units = units_figures(task_states(plan=plan, as_of=as_of, today=today), as_of)
     return write_workbook(
@@ -181,6 +187,14 @@ def monthly_report_workbook(*, plan: Plan, as_of: dt.date, today: dt.date) -> by
                 headers=SUMMARY_HEADERS,
                 rows=_summary_rows(units),
                 widths=SUMMARY_WIDTHS,
+            ),
+            Sheet(
+                title="目标达成",
+                caption=caption,
+                headers=ATTAINMENT_HEADERS,
+                rows=attainment_sheet_rows(plan=plan, as_of=as_of),
+                widths=ATTAINMENT_WIDTHS,
+                numbers=True,
             ),
             Sheet(title="统计口径", caption=caption, headers=NOTES[0], rows=NOTES[1:], widths=[20, 90]),
         ]

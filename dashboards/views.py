@@ -29,6 +29,7 @@ from .charts import dashboard_charts
 from .figures import OVERDUE_LIST_LIMIT, dashboard_overview, dashboard_version, plan_categories, plan_units
 from .forms import OverviewFilterForm
 from .report import monthly_report_workbook, report_filename
+from .targets import target_attainment
 
 # How long a rendered overview may be served; every change to the plan's data
 # makes a new cache key anyway (_cache_key).
@@ -96,7 +97,7 @@ def _body(request, *, plan: Plan | None, today: dt.date, version: tuple | None) 
     last_month_end = scope.as_of.replace(day=1) - dt.timedelta(days=1)
     # A plan imported after its year began: the days before show the tasks as
     # imported (dashboards.asof), and the page says so.
-    imported = version[7]
+    imported = version[-1]
     imported_on = timezone.localdate(imported) if imported and imported > plan_start(plan) else None
     context = {
         "imported_on": imported_on,
@@ -104,6 +105,7 @@ def _body(request, *, plan: Plan | None, today: dt.date, version: tuple | None) 
         "scope": scope,
         "form": form,
         "overview": data,
+        "attainment": target_attainment(scope=scope),
         "charts": dashboard_charts(data),
         "overdue_limit": OVERDUE_LIST_LIMIT,
         "status_query": {key: _query(scope, status=key) for key, _label in StatusFilter.CHOICES},

@@ -29,8 +29,8 @@ from .models import (
     validate_plan_year,
 )
 from .resources import AnnexXLSX, IndicatorResource
-from .services import target_confirm, target_delete, target_restore, targets_sync
 from .signals import plan_changed
+from .target_services import target_confirm, target_delete, target_restore, targets_sync
 from .targets import target_key
 
 logger = logging.getLogger(__name__)

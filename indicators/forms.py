@@ -5,7 +5,7 @@ query-string value is reported and ignored, never a 500)."""
 from django import forms
 from django.utils.translation import gettext_lazy
 
-from .models import ConsultationAnswer
+from .models import ConsultationAnswer, Target
 
 # The seed's notice (《关于征求萧山区2019年度“最多跑一次”改革工作要点意见的通知》),
 # as the example the office starts from; the year and date are filled in.
@@ -69,3 +69,34 @@ class FeedbackFilterForm(forms.Form):
 
     def chosen_kind(self) -> str:
         return self.cleaned_data.get("kind", "") if self.is_valid() else ""
+
+
+class TargetForm(forms.Form):
+    """The office's correction of a target (indicators.target_services.target_update)."""
+
+    name = forms.CharField(label=gettext_lazy("目标名称"), max_length=200)
+    direction = forms.ChoiceField(label=gettext_lazy("方向"), choices=Target.Direction.choices)
+    value = forms.DecimalField(label=gettext_lazy("目标值"), required=False, max_digits=14, decimal_places=4)
+    value_min = forms.DecimalField(
+        label=gettext_lazy("下限"), required=False, max_digits=14, decimal_places=4
+    )
+    value_max = forms.DecimalField(
+        label=gettext_lazy("上限"), required=False, max_digits=14, decimal_places=4
+    )
+    unit = forms.CharField(label=gettext_lazy("单位"), max_length=20)
+
+
+class TargetFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=gettext_lazy("状态"),
+        required=False,
+        choices=[("", gettext_lazy("全部目标")), *Target.Status.choices],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].error_messages["invalid_choice"] = gettext_lazy("没有这个选项，已按默认显示。")
+        self.fields["status"].widget.attrs["class"] = "form-select form-select-sm"
+
+    def chosen_status(self) -> str:
+        return self.cleaned_data.get("status", "") if self.is_valid() else ""

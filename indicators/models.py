@@ -293,6 +293,36 @@ class Target(models.Model):
         return goal_text(self.direction, self.value, self.value_min, self.value_max, self.unit)
 
     @property
+    def is_percent(self) -> bool:
+        return self.unit in ("%", "％")
+
+    def is_met(self, value) -> bool | None:
+        """Whether a reported value meets the target: ≥ reaches the value, ≤
+        stays at or below it, a range holds it between its bounds (both
+        included). None when there is no value yet."""
+        if value is None:
+            return None
+        if self.direction == self.Direction.AT_LEAST:
+            return value >= self.value
+        if self.direction == self.Direction.AT_MOST:
+            return value <= self.value
+        return self.value_min <= value <= self.value_max
+
+    def gap(self, value) -> float | None:
+        """How far a value is from the goal, as a share of the goal (0 when
+        met): what the overview ranks "furthest from their goal" by."""
+        if value is None:
+            return None
+        if self.direction == self.Direction.AT_LEAST:
+            goal, short = self.value, max(self.value - value, 0)
+        elif self.direction == self.Direction.AT_MOST:
+            goal, short = self.value, max(value - self.value, 0)
+        else:
+            goal = self.value_min if value < self.value_min else self.value_max
+            short = max(self.value_min - value, value - self.value_max, 0)
+        return float(short / goal) if goal else float(short)
+
+    @property
     def quote_in_text(self) -> bool:
         return self.quote in self.indicator.task_text
 

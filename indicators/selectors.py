@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from departments.models import Unit, UnitAlias
 
-from .models import Consultation, ConsultationAnswer, Indicator, IndicatorUnit, Plan
+from .models import Consultation, ConsultationAnswer, Indicator, IndicatorUnit, Plan, Target
 from .xlsx import Sheet, write_workbook
 
 
@@ -106,6 +106,20 @@ def plan_status_changes(plan: Plan) -> list[StatusChange]:
 def plan_list() -> list[Plan]:
     """Every plan, newest first, with its number of indicators."""
     return list(Plan.objects.annotate(indicator_count=Count("indicators")).order_by("-year"))
+
+
+def plan_targets(plan: Plan, *, status: str = "") -> tuple[list[Target], dict[str, int]]:
+    """The plan's targets for the office's page, in the annex's order, with
+    their indicator and who confirmed them (two queries whatever their
+    number), and the count of each status."""
+    targets = Target.objects.filter(indicator__plan=plan)
+    counts = dict(targets.order_by().values_list("status").annotate(n=Count("pk")))
+    if status:
+        targets = targets.filter(status=status)
+    targets = targets.select_related("indicator", "confirmed_by").order_by(
+        "indicator__position", "position", "pk"
+    )
+    return list(targets), counts
 
 
 # The consultation (征求意见)

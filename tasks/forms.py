@@ -4,10 +4,12 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from .models import REPORT_STATUSES, Review, Task
 from .selectors import Show
+from .target_values import ReportedValue
 from .uploads import ALLOWED_EXTENSIONS, evidence_check
 
 SEARCH_MAX_LENGTH = 100
@@ -194,13 +196,62 @@ class ProgressReportForm(VersionedForm):
             (file.pk, f"{task.unit.name} · {file.original_name}") for task, file in pairs
         ]
 
+    def offer_targets(self, targets, *, today) -> None:
+        """A value, 截至 date and source for each confirmed target of the
+        indicator; all optional (a report need not carry values)."""
+        self.targets = list(targets)
+        for target in self.targets:
+            prefix = f"target_{target.pk}"
+            self.fields[f"{prefix}_value"] = forms.DecimalField(
+                label=f"{target.name}（{target.goal_display}）",
+                required=False,
+                max_digits=14,
+                decimal_places=4,
+                widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
+            )
+            self.fields[f"{prefix}_as_of"] = forms.DateField(
+                label=gettext_lazy("截至"),
+                required=False,
+                initial=today,
+                # ISO, as <input type="date"> takes it, whatever the locale's date format.
+                widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+            )
+            self.fields[f"{prefix}_source"] = forms.CharField(
+                label=gettext_lazy("数据来源"), required=False, max_length=500
+            )
+
+    def target_rows(self):
+        """(target, value field, 截至 field, source field) for the template."""
+        return [
+            (t, self[f"target_{t.pk}_value"], self[f"target_{t.pk}_as_of"], self[f"target_{t.pk}_source"])
+            for t in getattr(self, "targets", [])
+        ]
+
+    def target_values(self) -> list[ReportedValue]:
+        data = self.cleaned_data
+        return [
+            ReportedValue(
+                target_id=t.pk,
+                value=data[f"target_{t.pk}_value"],
+                as_of=data[f"target_{t.pk}_as_of"],
+                source=data.get(f"target_{t.pk}_source", ""),
+            )
+            for t in getattr(self, "targets", [])
+            if data.get(f"target_{t.pk}_value") is not None
+        ]
+
     def clean(self):
         """已完成 means 100 %: the page's script sets the percent when the
-        status is chosen, and a browser without script gets the same here."""
+        status is chosen, and a browser without script gets the same here.
+        A target's value needs its 截至 date."""
         data = super().clean()
         if data.get("status") == Task.Status.COMPLETED:
             data["percent"] = 100
             self.errors.pop("percent", None)
+        for target in getattr(self, "targets", []):
+            prefix = f"target_{target.pk}"
+            if data.get(f"{prefix}_value") is not None and not data.get(f"{prefix}_as_of"):
+                self.add_error(f"{prefix}_as_of", _("请填写“%(name)s”的截至日期。") % {"name": target.name})
         return data
 
     def clean_files(self):
@@ -266,7 +317,7 @@ class BulkSelectionForm(forms.Form):
 
 
 def _parse_selection(value: str) -> tuple[int, int] | None:
-    pk, _, version = str(value).partition(":")
+    pk, _colon, version = str(value).partition(":")
     if not (pk.isascii() and pk.isdigit() and len(pk) < 19):
         return None
     if version and not (version.isascii() and version.isdigit() and len(version) < 10):

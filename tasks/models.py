@@ -16,7 +16,8 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from departments.models import Unit
-from indicators.models import Indicator, IndicatorUnit
+from indicators.models import Indicator, IndicatorUnit, Target
+from indicators.targets.proposal import plain_number
 
 
 class TaskQuerySet(models.QuerySet):
@@ -356,3 +357,57 @@ class ExtensionRequest(models.Model):
 
     def __str__(self):
         return f"{self.task} · {self.get_status_display()}"
+
+
+class TargetValueQuerySet(models.QuerySet):
+    def known_on(self, on: dt.date | None):
+        """The values known on a day: reported by its end, as of it or before
+        (as-of views); everything when `on` is None."""
+        if on is None:
+            return self
+        end = dt.datetime.combine(on + dt.timedelta(days=1), dt.time.min, tzinfo=site_timezone())
+        return self.filter(created_at__lt=end, as_of__lte=on)
+
+    def latest_first(self):
+        return self.order_by("target_id", "-as_of", "-created_at", "-pk")
+
+
+class TargetValue(models.Model):
+    """The current value of a confirmed target, reported by a unit with a
+    progress report (截至 a date, with the source of the figure). Append-only
+    like the reports: a correction is a newer value. The indicator's value is
+    its lead unit's (牵头汇总); partners' values are their contributions."""
+
+    target = models.ForeignKey(
+        Target, verbose_name=_("目标"), on_delete=models.PROTECT, related_name="values"
+    )
+    report = models.ForeignKey(
+        ProgressReport, verbose_name=_("进展报送"), on_delete=models.PROTECT, related_name="target_values"
+    )
+    task = models.ForeignKey(
+        Task, verbose_name=_("任务"), on_delete=models.PROTECT, related_name="target_values"
+    )
+    value = models.DecimalField(_("数值"), max_digits=14, decimal_places=4)
+    as_of = models.DateField(_("截至"))
+    source = models.CharField(_("数据来源"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("报送时间"), default=timezone.now, editable=False)
+
+    objects = TargetValueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("目标数值")
+        verbose_name_plural = _("目标数值")
+        ordering = ["-as_of", "-created_at", "-pk"]
+        indexes = [models.Index(fields=["target", "-as_of", "-created_at"], name="targetvalue_latest")]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "target"], name="targetvalue_once_per_report"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="targetvalue_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.target.name} {self.value_display}（{self.as_of}）"
+
+    @property
+    def value_display(self) -> str:
+        """85.5, 90 — as written, without the stored decimal places."""
+        return plain_number(self.value)

@@ -19,7 +19,8 @@ from indicators.models import Indicator, Plan
 from indicators.selectors import plan_expected_units
 
 from . import signals
-from .models import REPORT_STATUSES, Evidence, ProgressReport, Review, Task
+from .models import REPORT_STATUSES, Evidence, ProgressReport, Review, TargetValue, Task
+from .target_values import ReportedValue, values_check
 from .uploads import evidence_check
 
 logger = logging.getLogger(__name__)
@@ -156,11 +157,14 @@ def progress_report_create(
     next_steps: str = "",
     files: Sequence[UploadedFile] = (),
     referenced_evidence: Sequence[int] = (),
+    target_values: Sequence[ReportedValue] = (),
     now: dt.datetime | None = None,
 ) -> ProgressReport:
     """File a progress report on the task; its status becomes the task's.
     A lead unit's report may reference its partners' evidence files on the
-    same indicator (牵头汇总), which stay where they were uploaded. `now`
+    same indicator (牵头汇总), which stay where they were uploaded. With it
+    the unit may give the current value of each confirmed target of its
+    indicator (`target_values`, optional; tasks.target_values checks them). `now`
     (default: the clock) is when it was filed (the demo's simulated months
     pass it).
 
@@ -180,6 +184,7 @@ def progress_report_create(
     checked = [(upload, evidence_check(upload)) for upload in files]
     now = now or timezone.now()
     referenced = _partner_evidence(task=task, ids=referenced_evidence)
+    values = values_check(task=task, values=target_values, today=timezone.localdate(now))
 
     _claim(
         task=task,
@@ -202,6 +207,9 @@ def progress_report_create(
     report._history_user, report._history_date = user, now
     report.save()
     report.referenced_evidence.set(referenced)
+    for value in values:
+        value.report, value.created_at = report, now
+    TargetValue.objects.bulk_create(values)
 
     stored: list[Evidence] = []
     try:
@@ -223,7 +231,7 @@ def progress_report_create(
             evidence.file.delete(save=False)
         raise
     logger.info(
-        "progress report %s on task %s by %s: %s %s%%, %d file(s), %d referenced",
+        "progress report %s on task %s by %s: %s %s%%, %d file(s), %d referenced, %d target value(s)",
         report.pk,
         task.pk,
         user.pk,
@@ -231,6 +239,7 @@ def progress_report_create(
         percent,
         len(stored),
         len(referenced),
+        len(values),
     )
     signals.send_on_commit(task_ids=[task.pk], why="reported", now=now)
     return report

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from indicators.selectors import consultations_open_for_units
 
-from . import access, exports, selectors, services, signals
+from . import access, exports, selectors, services, signals, target_values
 from .forms import (
     AllTasksFilterForm,
     BulkSelectionForm,
@@ -198,6 +198,7 @@ def _render_task(request, task, *, report_form=None, review_form=None, status=20
     can_report = running and access.can_report(user, task) and not task.is_closed
     can_review = running and access.can_review(user, task) and task.awaits_review
     timeline = selectors.task_timeline(task)
+    targets = target_values.task_targets(task)
     peers = list(selectors.task_peers(task))
     # 牵头汇总: the lead unit reads its partners' parts; the office and
     # leaders see every unit's part, this task's included.
@@ -215,6 +216,8 @@ def _render_task(request, task, *, report_form=None, review_form=None, status=20
         "peers": peers,
         "consolidation": consolidation,
         "leads": leads,
+        "targets": targets,
+        "target_charts": [t.chart() for t in targets if t.series],
         "timeline": timeline,
         "last_return": next(
             (e.item for e in timeline if e.kind == "review" and e.item.decision == Review.Decision.RETURNED),
@@ -228,6 +231,8 @@ def _render_task(request, task, *, report_form=None, review_form=None, status=20
     }
     if report_form is None and can_report:
         report_form = ProgressReportForm(initial=_report_initial(task))
+    if report_form is not None and not hasattr(report_form, "targets"):
+        report_form.offer_targets([t.target for t in targets], today=today)
     if report_form is not None and leads and consolidation:
         report_form.offer_partner_evidence(consolidation.evidence)
     if review_form is None and can_review:
@@ -325,10 +330,12 @@ def report_create(request, pk):
             next_steps=data["next_steps"],
             files=data["files"],
             referenced_evidence=data["referenced_evidence"],
+            target_values=form.target_values(),
         )
         return _("进展已报送。")
 
     form = ProgressReportForm(request.POST, request.FILES)
+    form.offer_targets(target_values.confirmed_targets(task), today=timezone.localdate())
     return _submit(
         request,
         task,

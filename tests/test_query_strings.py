@@ -50,6 +50,10 @@ PAGES = {
     "plans:consultation": [],  # ?unit= is compared with the ids of the user's units, never parsed
     "plans:feedback": [],
     "tasks:plan_close": [],
+    # The targets page's ?status= filter (TargetFilterForm) is tested with a
+    # bad value in indicators/tests/test_target_page.py.
+    "plans:targets": [],
+    "plans:targets_current": [],
 }
 # Pages that take POSTs only, so no query string is read.
 POST_ONLY = {
@@ -65,6 +69,10 @@ POST_ONLY = {
     "plans:consultation_open",
     "plans:answer",
     "plans:decide",
+    "plans:target_confirm",
+    "plans:target_delete",
+    "plans:target_restore",
+    "plans:target_edit",
     "reminders:remind",
     "reminders:notice_resend",
     "departments:contact_remove",

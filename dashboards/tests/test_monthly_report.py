@@ -34,7 +34,7 @@ def test_it_writes_one_row_per_task_with_its_progress(client, office, aug_15):
     response, book = download(client, office)
     assert "attachment" in response["Content-Disposition"]
     assert "20190815" in response["Content-Disposition"]
-    assert book.sheetnames == ["任务进展", "单位汇总", "统计口径"]
+    assert book.sheetnames == ["任务进展", "单位汇总", "目标达成", "统计口径"]
     sheet = book["任务进展"]
     rows = values(sheet)
     assert rows[0][0] == "萧山区2019年度改革工作指标（测试） 月度通报（截至2019年8月15日）"

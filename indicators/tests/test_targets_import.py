@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from indicators.models import Indicator, Target
-from indicators.services import target_confirm, target_delete
+from indicators.target_services import target_confirm, target_delete
 from indicators.targets import targets_propose
 
 from . import workbooks

@@ -535,7 +535,7 @@ def test_it_runs_the_same_queries_on_a_task_page_with_54_and_540_units_and_repor
     for year, size in [(2030, 54), (2031, 540)]:
         own = _peers_of_one_indicator(size, year, staff)
         client.force_login(staff)
-        with django_assert_max_num_queries(MAX_QUERIES + 5), CaptureQueriesContext(connection) as queries:
+        with django_assert_max_num_queries(MAX_QUERIES + 7), CaptureQueriesContext(connection) as queries:
             response = client.get(reverse("tasks:detail", args=[own.pk]))
         assert response.status_code == 200
         assert len(response.context["timeline"]) == size + 1  # its reports, plus one made with the peers
