@@ -1,13 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from tasks import views as task_views
-
-admin.site.site_header = _("萧山区“最多跑一次”改革任务管理")
-admin.site.site_title = "xsreform"
-admin.site.index_title = _("管理")
 
 urlpatterns = [
     # The admin pages of the models that moved from tasks to reminders
