@@ -1,15 +1,19 @@
 """The one settings module. Everything that differs between the demo, the
 tests and production comes from environment variables (see README.md)."""
 
+import os
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_int, env_list, env_str, load_env_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The demo's .env, written by `make run` (xsreform/env.py); the real
+# environment wins over it. Production sets its variables and has no .env.
+load_env_file(Path(os.environ.get("XSREFORM_ENV_FILE") or BASE_DIR / ".env"))
 VAR_DIR = Path(env_str("XSREFORM_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
