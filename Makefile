@@ -37,6 +37,7 @@ run: export DJANGO_DEBUG ?= 1
 run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.installed-run
 	mkdir -p var
+	$(BIN)/python -m xsreform.env .env SITE_URL=$(SITE_URL)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py bootstrap_demo $(if $(YEAR),--year $(YEAR))
 	@trap 'kill 0' EXIT; \
@@ -52,6 +53,8 @@ test: export REDIS_URL := $(TEST_REDIS_URL)
 test: export DJANGO_SECURE_SSL_REDIRECT := 0
 test: export DJANGO_STATIC_MANIFEST := 0
 test: export ALLOWED_HOSTS := testserver,127.0.0.1,localhost
+# A demo .env left by `make run` plays no part in the tests.
+test: export XSREFORM_ENV_FILE := /dev/null
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -79,3 +79,26 @@ def test_it_speaks_chinese_to_an_english_browser_until_english_is_chosen(client)
     client.post("/i18n/setlang/", {"language": "en", "next": "/admin/login/"})
     page = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="zh-CN")
     assert "Username" in page.content.decode()
+
+
+def test_it_reads_the_demo_env_file_and_lets_the_environment_win(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("# the demo\nDJANGO_DEBUG=1\n\nSITE_URL='http://demo.example'\n", encoding="utf-8")
+
+    result = run_manage("check", XSREFORM_ENV_FILE=str(env_file), XSREFORM_VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+
+    refused = run_manage(
+        "check", DJANGO_DEBUG="0", XSREFORM_ENV_FILE=str(env_file), XSREFORM_VAR_DIR=str(tmp_path)
+    )
+    assert "DJANGO_SECRET_KEY is required when DJANGO_DEBUG=0" in refused.stderr
+
+
+def test_it_stops_on_a_malformed_env_file_line(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("DJANGO_DEBUG=1\nthis is not a setting\n", encoding="utf-8")
+
+    result = run_manage("check", XSREFORM_ENV_FILE=str(env_file), XSREFORM_VAR_DIR=str(tmp_path))
+
+    assert result.returncode != 0
+    assert "line 2: expected NAME=value" in result.stderr

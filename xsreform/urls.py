@@ -1,15 +1,19 @@
 from django.contrib import admin
+from django.http import HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path, re_path
-from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from tasks import views as task_views
 
-admin.site.site_header = _("萧山区“最多跑一次”改革任务管理")
-admin.site.site_title = "xsreform"
-admin.site.index_title = _("管理")
+
+def favicon(request):
+    """Browsers ask for /favicon.ico before reading a page's icon link."""
+    return HttpResponseRedirect(static("favicon.ico"))
+
 
 urlpatterns = [
+    path("favicon.ico", favicon),
     # The admin pages of the models that moved from tasks to reminders
     # (issue 9): bookmarks of the old addresses land on the new ones.
     re_path(
