@@ -26,7 +26,7 @@ def warn_missing_calendar(request) -> None:
             request,
             _(
                 "节假日日历缺少 %(years)s 年的数据，提醒暂按周一至周五计算工作日。"
-                "请升级 chinesecalendar，或在“工作日调整”中录入当年全部放假和调休安排，"
+                "请按国务院办公厅当年的节假日通知，在“工作日调整”中录入全部放假和调休安排，"
                 "再在“年度节假日安排”中登记该年度已录入。"
             )
             % {"years": "、".join(map(str, years))},

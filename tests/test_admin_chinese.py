@@ -19,9 +19,6 @@ ALLOWED = {
     "JSON",  # the notation the schedules' 参数 fields take, as their help says
     "IP",  # 登录日志's IP 地址
     "Ctrl",  # the key, as printed on keyboards (多选 help)
-    # Item 6 of issue 13 (another branch) replaces the 工作日调整 notice that
-    # still names this package; remove once that is merged.
-    "chinesecalendar",
 }
 
 
