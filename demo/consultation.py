@@ -27,6 +27,7 @@ DEADLINE = dt.date(2019, 4, 30)
 DEEMED = dt.datetime(2019, 5, 1, 0, 10, tzinfo=site_timezone())  # the sweep after the deadline
 DECIDED = dt.datetime(2019, 5, 5, 10, 0, tzinfo=site_timezone())
 ADOPTED = dt.datetime(2019, 5, 6, 9, 0, tzinfo=site_timezone())
+CLOSED = dt.datetime(2020, 1, 10, 16, 0, tzinfo=site_timezone())  # the year's summing-up done
 
 Kind = ConsultationAnswer.Kind
 Decision = ConsultationAnswer.Decision

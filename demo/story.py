@@ -14,7 +14,9 @@ drawn in task order, the events then run in time order.
 The fates (share of tasks): most units report every month with rising
 percent, a few skip months; a task is finished early, near its deadline,
 late, or not at all (then overdue once its deadline passed). A claim is
-verified, or returned with a reason and completed again."""
+verified, or returned with a reason and completed again. The office
+confirms the targets read from the task texts on the first day, and the lead
+unit's reports carry their values, rising with the reported percent."""
 
 import calendar
 import datetime as dt
@@ -23,17 +25,20 @@ import logging
 import random
 import struct
 import zlib
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from indicators.models import Plan
+from indicators.models import IndicatorUnit, Plan, Target
+from indicators.target_services import target_confirm
 from reminders import sweep
 from reminders.workdays import WorkdayCalendar
 from tasks import services
 from tasks.models import ProgressReport, Review, Task, site_timezone
+from tasks.target_values import ReportedValue
 
 from . import texts
 from .setup import unit_reporters
@@ -86,6 +91,39 @@ class Story:
         self.workdays = WorkdayCalendar.load()
         self.events: list[Event] = []
         self.returns_waiting = 0
+        # Target values draw from their own generator: the fates stay as
+        # they were before targets existed.
+        self.value_rng = random.Random(SEED + plan.year + 1)
+        self.targets: dict[int, list[Target]] = defaultdict(list)
+
+    def confirm_targets(self, office) -> int:
+        """The office confirms every proposed target on the story's first
+        day; the lead units report against them from then on."""
+        proposed = Target.objects.filter(indicator__plan=self.plan, status=Target.Status.PROPOSED)
+        confirmed = target_confirm(targets=proposed, user=office, now=self.start)
+        for target in Target.objects.filter(indicator__plan=self.plan, status=Target.Status.CONFIRMED):
+            self.targets[target.indicator_id].append(target)
+        return confirmed
+
+    def _target_values(self, task: Task, percent: int, day: dt.date) -> list[ReportedValue]:
+        """The lead's figures for its indicator's targets: as far along as
+        its percent, give or take, so some are met and some fall short."""
+        if task.role != IndicatorUnit.Role.LEAD:
+            return []
+        values = []
+        for target in self.targets.get(task.indicator_id, ()):
+            share = Decimal(min(percent * self.value_rng.uniform(0.85, 1.1), 100)) / 100
+            if target.direction == Target.Direction.RANGE:
+                value = target.value_min + (target.value_max - target.value_min) * share
+            elif target.direction == Target.Direction.AT_MOST:
+                value = target.value * (2 - share)  # from twice the limit down to it
+            else:
+                value = target.value * share
+            value = value.quantize(Decimal("1") if value >= 10 else Decimal("0.1"), ROUND_HALF_UP)
+            if target.is_percent:
+                value = min(value, Decimal(100))
+            values.append(ReportedValue(target.pk, value, day, source="单位统计"))
+        return values
 
     # When things happen.
 
@@ -249,6 +287,7 @@ class Story:
             problems=problems,
             next_steps=next_steps,
             files=files,
+            target_values=self._target_values(task, values["percent"], event.at.date()),
             now=event.at,
         )
 
@@ -270,6 +309,7 @@ def build(*, plan: Plan, now: dt.datetime, light: bool = False, start: dt.dateti
     with transaction.atomic():
         reporters = unit_reporters()
         office = get_user_model().objects.get(username=OFFICE)
+        targets = story.confirm_targets(office)
     # Thousands of reports: their INFO lines would drown the command's output.
     quiet = [logging.getLogger(name) for name in ("tasks.services", "reminders")]
     levels = [logger.level for logger in quiet]
@@ -280,6 +320,7 @@ def build(*, plan: Plan, now: dt.datetime, light: bool = False, start: dt.dateti
     finally:
         for logger, level in zip(quiet, levels, strict=True):
             logger.setLevel(level)
+    done["targets confirmed"] = targets
     return ", ".join(f"{count} {what}" for what, count in sorted(done.items()))
 
 

@@ -149,7 +149,9 @@ def _write(annex: Annex, report: ImportReport, user, now: dt.datetime | None, *,
     if draft:
         defaults["status"] = Plan.Status.DRAFT
     plan, created = Plan.objects.get_or_create(year=annex.year, defaults=defaults)
-    if not created and annex.title and plan.title != annex.title:
+    if created:  # its creation is the first of its key dates: who, and when (`now`)
+        plan.history.filter(history_type="+").update(history_user=user, history_date=now or timezone.now())
+    elif annex.title and plan.title != annex.title:
         plan.title = annex.title
         plan._history_user = user
         plan.save(update_fields=["title"])
@@ -326,10 +328,13 @@ def indicator_sections_fill(
 # did it in the plan's history.
 
 
-def _plan_move(*, plan: Plan, user, to: str, allowed: set[str], refusal: str) -> str:
+def _plan_move(
+    *, plan: Plan, user, to: str, allowed: set[str], refusal: str, now: dt.datetime | None = None
+) -> str:
     """Move the plan (locked for the transaction) to `to` if its status is in
-    `allowed`; returns the status it had. The history records who, when and
-    the new status; plan_status_changed goes out after commit."""
+    `allowed`; returns the status it had. The history records who, when
+    (`now`, default the clock) and the new status; plan_status_changed goes
+    out after commit."""
     locked = Plan.objects.select_for_update().get(pk=plan.pk)
     if locked.status not in allowed:
         raise ValidationError(
@@ -339,6 +344,8 @@ def _plan_move(*, plan: Plan, user, to: str, allowed: set[str], refusal: str) ->
     locked.status = to
     locked._history_user = user
     locked._change_reason = str(Plan.Status(to).label)
+    if now is not None:
+        locked._history_date = now
     locked.save(update_fields=["status"])
     plan.status = to
     logger.info("plan %s: %s -> %s by user %s", locked.year, old, to, getattr(user, "pk", None))
@@ -363,6 +370,7 @@ def plan_adopt(*, plan: Plan, user=None, now: dt.datetime | None = None) -> Plan
         to=Plan.Status.ACTIVE,
         allowed={Plan.Status.DRAFT, Plan.Status.CONSULTATION},
         refusal=_("只有草案或征求意见中的计划可以通过执行：%(year)s年度计划当前为“%(status)s”。"),
+        now=now,
     )
     if old == Plan.Status.CONSULTATION:
         _consultation_close(plan, now=now)
@@ -404,6 +412,7 @@ def plan_consultation_open(
         to=Plan.Status.CONSULTATION,
         allowed={Plan.Status.DRAFT},
         refusal=_("只有草案可以征求意见：%(year)s年度计划当前为“%(status)s”。"),
+        now=now,
     )
     consultation = Consultation(plan=plan, deadline=deadline, message=message, opened_by=user, opened_at=now)
     consultation._history_user = user
@@ -412,15 +421,17 @@ def plan_consultation_open(
 
 
 @transaction.atomic
-def plan_close(*, plan: Plan, user=None) -> Plan:
+def plan_close(*, plan: Plan, user=None, now: dt.datetime | None = None) -> Plan:
     """结束: an active plan becomes closed (已结束) — read-only, no reports,
     reviews or reminders any more, still on the dashboards and in exports.
-    Unverified tasks stay as they are: they are what carry-over takes."""
+    Unverified tasks stay as they are: they are what carry-over takes. `now`
+    (default: the clock) dates the change in the plan's history (the demo)."""
     _plan_move(
         plan=plan,
         user=user,
         to=Plan.Status.CLOSED,
         allowed={Plan.Status.ACTIVE},
         refusal=_("只有执行中的计划可以结束：%(year)s年度计划当前为“%(status)s”。"),
+        now=now,
     )
     return plan

@@ -3,6 +3,7 @@ task texts on import (targets_sync), and the office's decisions on them —
 confirm, edit, delete, restore — each with who and when in the history.
 Every function here runs in a transaction."""
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -96,15 +97,21 @@ def _target_read(target: Target, proposal: Proposal) -> None:
 
 
 @transaction.atomic
-def target_confirm(*, targets, user) -> int:
+def target_confirm(*, targets, user, now: dt.datetime | None = None) -> int:
     """The office confirms targets (proposed, or deleted by mistake): from now
-    on units report their values. Already confirmed ones keep who and when."""
-    now = timezone.now()
+    on units report their values. Already confirmed ones keep who and when.
+    `now` (default: the clock) dates the confirmation (the demo)."""
+    now = now or timezone.now()
     changed = list(_locked(targets).exclude(status=Target.Status.CONFIRMED))
     for target in changed:
         target.status, target.confirmed_by, target.confirmed_at = Target.Status.CONFIRMED, user, now
     bulk_update_with_history(
-        changed, Target, ["status", "confirmed_by", "confirmed_at"], batch_size=500, default_user=user
+        changed,
+        Target,
+        ["status", "confirmed_by", "confirmed_at"],
+        batch_size=500,
+        default_user=user,
+        default_date=now,
     )
     return len(changed)
 

@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from dashboards.asof import Scope
 from dashboards.figures import dashboard_overview
+from dashboards.targets import target_attainment
 from departments.models import Unit
 from indicators.models import ConsultationAnswer, Plan
+from indicators.selectors import plan_status_changes
 from reminders.models import Reminder
 from tasks.models import Evidence, ProgressReport, Task
 
@@ -30,6 +32,7 @@ def facts(*, year: int) -> dict:
         "today": today.isoformat(),
         "totals": {"now": vars(now.totals), "last_month_end": vars(then.totals)},
         "on_time_rate": now.totals.on_time_rate,
+        "targets": _targets(plan, today),
         "trend": [[point.day.isoformat(), point.due, point.completed, point.verified] for point in now.trend],
         "max_days_late": max((row.days_late for row in now.overdue), default=0),
         "returned_reasons": sorted(filter(None, returned.values_list("return_reason", flat=True))),
@@ -50,6 +53,12 @@ def facts(*, year: int) -> dict:
             Unit.objects.filter(unit_type__in=["town", "subdistrict"]).values_list("name", flat=True)
         ),
     }
+
+
+def _targets(plan: Plan, day: dt.date) -> dict:
+    """目标达成 as the overview shows it on `day`."""
+    total = target_attainment(scope=Scope(plan=plan, as_of=day, today=day)).total
+    return {"confirmed": total.confirmed, "reported": total.reported, "met": total.met}
 
 
 def _annex_year() -> dict:
@@ -73,7 +82,11 @@ def _annex_year() -> dict:
             )
         ),
         "on_time_rate": overview.totals.on_time_rate,
+        "targets": _targets(plan, last_day),
         "trend_days": [point.day.isoformat() for point in overview.trend],
+        "key_dates": [
+            [change.status, str(timezone.localtime(change.at).date())] for change in plan_status_changes(plan)
+        ],
     }
 
 

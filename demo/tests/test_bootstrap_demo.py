@@ -43,6 +43,12 @@ def assert_believable(seen: dict, *, year: int) -> None:
     assert now["overdue"] >= 1
     assert 0 < seen["max_days_late"] <= 365
     assert seen["evidence"] > 0 and seen["sent"] > 0
+    # 目标达成 is not empty: targets confirmed, most with a value, some met
+    # and some not yet.
+    for targets in (seen["targets"], seen["annex_year"]["targets"]):
+        assert targets["confirmed"] >= 30, targets
+        assert targets["reported"] >= targets["confirmed"] // 2, targets
+        assert 0 < targets["met"] < targets["reported"], targets
     assert seen["demo_towns"] and all("演示数据" in name for name in seen["demo_towns"])
     past = seen["annex_year"]
     assert past["title"].startswith("萧山区2019年度") and past["status"] == "closed"
@@ -58,6 +64,13 @@ def assert_believable(seen: dict, *, year: int) -> None:
         "rejected",
     }
     assert past["first_task"].startswith("2019-05-06 09:00")
+    # The plan page's key dates are the story's, not the day the demo was built.
+    assert past["key_dates"] == [
+        ["draft", "2019-04-15"],
+        ["consultation", "2019-04-16"],
+        ["active", "2019-05-06"],
+        ["closed", "2020-01-10"],
+    ]
 
 
 @pytest.mark.parametrize("day", [DEC_3, JUL_15], ids=["3 December", "15 July"])

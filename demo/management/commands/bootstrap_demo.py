@@ -89,5 +89,5 @@ class Command(BaseCommand):
             result = story.build(plan=plan, now=now, light=True, start=consultation.ADOPTED)
             self.stdout.write(f"story of {ANNEX_YEAR}: {result}")
         if plan.is_active:
-            plan_close(plan=plan, user=office)
+            plan_close(plan=plan, user=office, now=consultation.CLOSED)
             self.stdout.write(f"plan {ANNEX_YEAR}: closed")
