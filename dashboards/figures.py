@@ -32,6 +32,7 @@ import datetime as dt
 from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from functools import cached_property
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery
@@ -312,7 +313,22 @@ def _overdue_list(states: QuerySet, scope: Scope) -> list[OverdueRow]:
     ]
 
 
-def dashboard_version(*, plan: Plan) -> tuple:
+class DashboardVersion(NamedTuple):
+    """dashboard_version's answer: the fingerprint the overview's cache is
+    keyed on, and when the plan was imported."""
+
+    tasks_updated: dt.datetime | None
+    tasks: int
+    active: int
+    leads: int
+    due_days: float | None
+    indicators: int | None  # the plan's latest indicator history row
+    units: int | None
+    targets: int | None
+    imported: dt.datetime | None  # when its first task was created (dashboards.asof.first_recorded)
+
+
+def dashboard_version(*, plan: Plan) -> DashboardVersion:
     """A fingerprint of everything the plan's overview is computed from, in
     one cheap query: it changes when a task of the plan is reported on or
     reviewed (updated_at, set by every status claim), created, deactivated,
@@ -347,13 +363,13 @@ def dashboard_version(*, plan: Plan) -> tuple:
     """.format(**tables, due_day=due_day)  # noqa: S608 - table names from the models, due_day above
     with connection.cursor() as cursor:
         cursor.execute(sql, [Task.Role.LEAD, plan.pk, plan.pk, plan.pk])
-        *fingerprint, first = cursor.fetchone()
-    if isinstance(first, str):  # SQLite: UTC text
-        first = parse_datetime(first).replace(tzinfo=dt.UTC)
-    return (*fingerprint, first)
+        version = DashboardVersion(*cursor.fetchone())
+    if isinstance(version.imported, str):  # SQLite: UTC text
+        version = version._replace(imported=parse_datetime(version.imported).replace(tzinfo=dt.UTC))
+    return version
 
 
-def dashboard_overview(*, scope: Scope, version: tuple | None = None) -> Overview:
+def dashboard_overview(*, scope: Scope, version: DashboardVersion | None = None) -> Overview:
     """Everything the overview shows, in five queries whatever the size of
     the plan. With the plan's dashboard_version, the trend's past days come
     from the cache (completion_trend)."""
@@ -369,7 +385,7 @@ def dashboard_overview(*, scope: Scope, version: tuple | None = None) -> Overvie
         months=months,
         days=days,
         overdue=_overdue_list(states, scope),
-        trend=completion_trend(scope=scope, indicators_version=version[5], imported=version[-1])
+        trend=completion_trend(scope=scope, indicators_version=version.indicators, imported=version.imported)
         if version
         else completion_trend(scope=scope),
     )

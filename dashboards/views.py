@@ -26,7 +26,14 @@ from tasks import access
 
 from .asof import Scope, StatusFilter, plan_start
 from .charts import dashboard_charts
-from .figures import OVERDUE_LIST_LIMIT, dashboard_overview, dashboard_version, plan_categories, plan_units
+from .figures import (
+    OVERDUE_LIST_LIMIT,
+    DashboardVersion,
+    dashboard_overview,
+    dashboard_version,
+    plan_categories,
+    plan_units,
+)
 from .forms import OverviewFilterForm
 from .report import monthly_report_workbook, report_filename
 from .targets import target_attainment
@@ -88,7 +95,7 @@ def _query(scope: Scope, **changes) -> str:
     return query.urlencode()
 
 
-def _body(request, *, plan: Plan | None, today: dt.date, version: tuple | None) -> str:
+def _body(request, *, plan: Plan | None, today: dt.date, version: DashboardVersion | None) -> str:
     """The overview's content, rendered."""
     if plan is None:
         return render_to_string("dashboards/_overview_body.html", {"scope": None}, request)
@@ -97,7 +104,7 @@ def _body(request, *, plan: Plan | None, today: dt.date, version: tuple | None) 
     last_month_end = scope.as_of.replace(day=1) - dt.timedelta(days=1)
     # A plan imported after its year began: the days before show the tasks as
     # imported (dashboards.asof), and the page says so.
-    imported = version[-1]
+    imported = version.imported
     imported_on = timezone.localdate(imported) if imported and imported > plan_start(plan) else None
     context = {
         "imported_on": imported_on,
@@ -118,7 +125,7 @@ def _body(request, *, plan: Plan | None, today: dt.date, version: tuple | None) 
     return render_to_string("dashboards/_overview_body.html", context, request)
 
 
-def _cache_key(request, *, plan: Plan, today: dt.date, version: tuple) -> str:
+def _cache_key(request, *, plan: Plan, today: dt.date, version: DashboardVersion) -> str:
     """The page's content depends on the query string, the day, the language,
     whether the reader is the reform office, and the plan's data, which dashboard_version fingerprints; a change to
     any of them is a new key, so nothing is ever served stale (the timeout

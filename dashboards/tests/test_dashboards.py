@@ -158,7 +158,7 @@ def test_it_keeps_past_days_of_the_trend_and_reads_today_from_the_tasks(
     plan, aug_15, django_assert_num_queries
 ):
     scope = Scope(plan=plan, as_of=dt.date(2019, 8, 15), today=dt.date(2019, 8, 15))
-    version = dashboard_version(plan=plan)[5]
+    version = dashboard_version(plan=plan).indicators
     expected = completion_trend(scope=scope)  # from the history
     assert completion_trend(scope=scope, indicators_version=version) == expected  # fills the cache
     with django_assert_num_queries(1) as queries:
