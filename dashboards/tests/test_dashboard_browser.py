@@ -3,21 +3,16 @@ annex with three months of progress behind it, the charts are drawn with no
 console error, a past day can be chosen, and a row of the overdue list leads
 to its task. With UPDATE_SCREENSHOTS=1 it refreshes docs/screenshots/dashboard.png."""
 
-import datetime as dt
 import os
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboards.asof import Scope
 from dashboards.figures import dashboard_overview
-from indicators.annex import parse_grid, read_grid
-from indicators.models import Plan
-from indicators.services import annex_import
-from tasks.tests.plans import AUG_15, SHANGHAI, simulate_progress
+from tasks.tests.plans import AUG_15
 from tasks.tests.test_browser import Visitor, browser, shots  # noqa: F401 - the shared browser fixtures
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -31,22 +26,11 @@ def test_it_draws_the_overview_and_leads_from_an_overdue_row_to_its_task(
     browser,  # noqa: F811
     shots,  # noqa: F811
     live_server,
-    transactional_db,
-    units,
+    annex_2019_in_august,
     staff,
     office,
 ):
-    annex = (settings.BASE_DIR / "fixtures" / "xiaoshan-2019-annex.xlsx").read_bytes()
-    with time_machine.travel(dt.datetime(2019, 5, 6, 9, tzinfo=SHANGHAI), tick=False):
-        assert annex_import(annex=parse_grid(read_grid(annex))).ok
-    plan = Plan.objects.get(year=2019)
-    simulate_progress(
-        plan=plan,
-        staff=staff,
-        office=office,
-        start=dt.datetime(2019, 5, 8, 9, tzinfo=SHANGHAI),
-        end=dt.datetime(2019, 8, 14, 18, tzinfo=SHANGHAI),
-    )
+    plan = annex_2019_in_august
     office.first_name = "跑改办 王老师"
     office.save()
     expected = dashboard_overview(scope=Scope(plan=plan, as_of=AUG_15.date(), today=AUG_15.date()))

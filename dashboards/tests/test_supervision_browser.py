@@ -6,18 +6,13 @@ No console error, no Content-Security-Policy violation. With
 UPDATE_SCREENSHOTS=1 it refreshes docs/screenshots/completeness.png,
 office-bulk.png and unit-completeness.png."""
 
-import datetime as dt
 import os
 
 import pytest
 import time_machine
-from django.conf import settings
 
-from indicators.annex import parse_grid, read_grid
-from indicators.models import Plan
-from indicators.services import annex_import
 from tasks.models import Task
-from tasks.tests.plans import AUG_15, SHANGHAI, simulate_progress
+from tasks.tests.plans import AUG_15
 from tasks.tests.test_browser import Visitor, browser, shots  # noqa: F401 - the shared browser fixtures
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -29,22 +24,11 @@ def test_it_shows_completeness_and_verifies_ticked_tasks_at_once(
     browser,  # noqa: F811
     shots,  # noqa: F811
     live_server,
-    transactional_db,
-    units,
+    annex_2019_in_august,
     staff,
     office,
 ):
-    annex = (settings.BASE_DIR / "fixtures" / "xiaoshan-2019-annex.xlsx").read_bytes()
-    with time_machine.travel(dt.datetime(2019, 5, 6, 9, tzinfo=SHANGHAI), tick=False):
-        assert annex_import(annex=parse_grid(read_grid(annex))).ok
-    plan = Plan.objects.get(year=2019)
-    simulate_progress(
-        plan=plan,
-        staff=staff,
-        office=office,
-        start=dt.datetime(2019, 5, 8, 9, tzinfo=SHANGHAI),
-        end=dt.datetime(2019, 8, 14, 18, tzinfo=SHANGHAI),
-    )
+    plan = annex_2019_in_august
     waiting = Task.objects.filter(indicator__plan=plan, status=Task.Status.COMPLETED).count()
     assert waiting >= 2
 
