@@ -4,9 +4,10 @@ reviews are tasks.services).
 
 Approval moves the task's due date (and pins it against a later resync of
 the plan: Task.extended_due_date), writes the task's history row with the
-old and new date, and tells the apps above (tasks_changed, "extended"): the
-reminders cancel the notices about the old date at once, and the sweep
-plans new ones from the new date."""
+old and new date, and tells the apps above: the unit gets a notice with
+the old and new date (task_changes), the reminders cancel the notices about
+the old date at once (tasks_changed, "extended"), and the sweep plans new
+ones from the new date."""
 
 import datetime as dt
 import logging
@@ -125,6 +126,18 @@ def extension_decide(
         comment=comment,
         now=now,
         approved_due_date=new_date,
+    )
+    signals.send_changes(
+        changes=[
+            signals.TaskChange(
+                task_id=task.pk,
+                unit_id=task.unit_id,
+                due_date=new_date,
+                why="extended",
+                due_dates=(old_date, new_date),
+            )
+        ],
+        now=now,
     )
     signals.send_on_commit(task_ids=[task.pk], why="extended")
     logger.info(
