@@ -21,7 +21,7 @@ from indicators.selectors import plan_expected_units
 from . import changes, signals
 from .models import REPORT_STATUSES, Evidence, ProgressReport, Review, TargetValue, Task
 from .target_values import ReportedValue, values_check
-from .uploads import evidence_check
+from .uploads import evidence_check, evidence_store
 
 logger = logging.getLogger(__name__)
 
@@ -229,25 +229,7 @@ def progress_report_create(
         value.report, value.created_at = report, now
     TargetValue.objects.bulk_create(values)
 
-    stored: list[Evidence] = []
-    try:
-        for upload, check in checked:
-            evidence = Evidence(
-                report=report,
-                original_name=upload.name[-200:],
-                kind=check.kind,
-                size=check.size,
-                sha256=check.sha256,
-                created_at=now,
-            )
-            evidence.file.save(upload.name, upload, save=False)
-            stored.append(evidence)
-            evidence.save()
-    except BaseException:
-        # The rows roll back with the transaction; the files on disk must go too.
-        for evidence in stored:
-            evidence.file.delete(save=False)
-        raise
+    stored = evidence_store(checked, lambda **row: Evidence(report=report, created_at=now, **row))
     logger.info(
         "progress report %s on task %s by %s: %s %s%%, %d file(s), %d referenced, %d target value(s)",
         report.pk,
