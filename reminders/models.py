@@ -377,8 +377,8 @@ def change_lines(changes: dict) -> list[str]:
         if added:
             parts.append(gettext("新增%(units)s") % {"units": "、".join(added)})
         if removed:
-            parts.append(gettext("不再承担：%(units)s") % {"units": "、".join(removed)})
-        lines.append(gettext("承担单位变更：%(parts)s") % {"parts": "；".join(str(p) for p in parts)})
+            parts.append(gettext("移除%(units)s") % {"units": "、".join(removed)})
+        lines.append(gettext("承担单位变更：%(parts)s") % {"parts": "，".join(parts)})
     return [str(line) for line in lines]
 
 

@@ -103,7 +103,7 @@ def test_it_tells_a_removed_unit_its_task_was_withdrawn_and_cancels_its_notices(
         "区人力社保局": ["本单位不再承担该项任务，任务已撤销；已报送的进展仍可查看。"],
         "区医保分局": ["本单位新承担该项任务，请按时报送进展。"],
         # The lead hears who came and went; the other partner is not told.
-        "区市场监管局": ["承担单位变更：新增区医保分局；不再承担：区人力社保局"],
+        "区市场监管局": ["承担单位变更：新增区医保分局，移除区人力社保局"],
     }
     assert change_notices(unit__name="区人力社保局").get().reason == Reason.WITHDRAWN
     waiting.refresh_from_db()
