@@ -340,7 +340,7 @@ class ExtensionRequestForm(forms.Form):
         label=gettext_lazy("延期理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
     files = MultipleFileField(
-        label=gettext_lazy("佐证材料"),
+        label=gettext_lazy("证明材料"),
         required=False,
         widget=MultipleFileInput(attrs={"accept": ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS)}),
     )
