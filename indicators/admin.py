@@ -297,9 +297,12 @@ class IndicatorAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        changed_texts = {}
         if "task_text" in form.changed_data:  # read its targets again, as an import would
             targets_sync(plan=form.instance.plan, user=request.user)
-        plan_changed.send(sender=Plan, plan=form.instance.plan)
+            if change:  # the units hear of the new text, old → new
+                changed_texts[form.instance.pk] = form.initial.get("task_text", "")
+        plan_changed.send(sender=Plan, plan=form.instance.plan, changed_texts=changed_texts)
 
     def get_import_data_kwargs(self, **kwargs):
         form = kwargs.get("form")

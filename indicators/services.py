@@ -158,6 +158,7 @@ def _write(annex: Annex, report: ImportReport, user, now: dt.datetime | None, *,
 
     existing = {i.code: i for i in Indicator.objects.filter(plan=plan).with_units().select_related("parent")}
     to_create, to_update, relink = [], [], []
+    changed_texts: dict[int, str] = {}  # indicator id → its text before, for the units
     for position, row in enumerate(annex.rows, start=1):
         wanted = _row_shape(row, units) | {"position": position}
         indicator = existing.get(row.code)
@@ -170,6 +171,8 @@ def _write(annex: Annex, report: ImportReport, user, now: dt.datetime | None, *,
             continue
         current = indicator_shape(indicator) | {"position": indicator.position}
         changed = [FIELD_LABELS[k] for k in FIELD_LABELS if current[k] != wanted[k]]
+        if current["task"] != wanted["task"]:
+            changed_texts[indicator.pk] = indicator.task_text
         if changed:
             _apply(indicator, row, position)
             to_update.append(indicator)
@@ -216,7 +219,7 @@ def _write(annex: Annex, report: ImportReport, user, now: dt.datetime | None, *,
 
     report.targets = targets_sync(plan=plan, user=user)
     _warn_about_targets_to_review(plan, report)
-    plan_changed.send(sender=Plan, plan=plan, now=now)
+    plan_changed.send(sender=Plan, plan=plan, now=now, changed_texts=changed_texts)
     report.snapshot = annex_snapshot(plan)
     _warn_about_empty_groups(plan, report)
 

@@ -4,7 +4,8 @@ from django.dispatch import Signal
 
 # Sent, inside the writing transaction, after a plan's indicators or their
 # units changed in bulk (an import). Receivers keep derived rows in step.
-plan_changed = Signal()  # sender=Plan, kwargs: plan, now (None: the clock)
+# changed_texts (optional): indicator id → its task text before the change.
+plan_changed = Signal()  # sender=Plan, kwargs: plan, now (None: the clock), changed_texts
 
 # Sent after the transaction that moved a plan from one status to another
 # committed (indicators.services.plan_*). The reminders notify units of an

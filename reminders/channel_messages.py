@@ -38,6 +38,8 @@ def _order(reminder: Reminder) -> tuple:
 
 def _when(reminder: Reminder, today: dt.date) -> str:
     due = reminder.task.due_date
+    if reminder.changes:  # 任务有变更 / 任务已撤销: what changed
+        return "；".join(reminder.change_lines())
     if reminder.reason == Reason.REPORT_MISSING:
         return _("本月尚未报送进展")
     if due < today:

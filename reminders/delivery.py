@@ -147,6 +147,11 @@ def void_reasons(reminders: list[Reminder], today: dt.date) -> dict[int, str]:
         why = ""
         if task is None:
             why = plan_notice_void_reason(reminder)
+        elif reminder.reason == Reason.WITHDRAWN:  # told of the task it no longer holds
+            if task.is_active:
+                why = "任务已恢复"
+            elif not task.indicator.plan.is_active:
+                why = "计划已结束"
         elif not task.is_active:
             why = "任务已停用"
         elif not task.indicator.plan.is_active:

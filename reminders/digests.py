@@ -26,7 +26,17 @@ if TYPE_CHECKING:
 
 Reason = Reminder.Reason
 # The order of the sections in a digest, and of the items a capped digest keeps.
-DIGEST_ORDER = [Reason.MANUAL, Reason.OVERDUE, Reason.ESCALATION, Reason.DUE_SOON, Reason.REPORT_MISSING]
+DIGEST_ORDER = [
+    Reason.MANUAL,
+    Reason.OVERDUE,
+    Reason.ESCALATION,
+    Reason.DUE_SOON,
+    Reason.REPORT_MISSING,
+    Reason.CHANGED,
+    Reason.WITHDRAWN,
+]
+# Told what changed (tasks.changes): an item says old → new.
+CHANGE_REASONS = (Reason.CHANGED, Reason.WITHDRAWN)
 
 
 def _absolute(path: str) -> str:
@@ -93,7 +103,8 @@ def _by_unit(reminders: list[Reminder], today: dt.date, limit: int) -> dict:
 
 def digest_context(digest: "Digest", *, now: dt.datetime) -> dict:
     """At most REMINDER_DIGEST_MAX_ITEMS items, the most pressing first (by
-    section, then the earliest due date); every notice counted by reason; a
+    section, then the earliest due date); every notice counted by reason,
+    a task's changes (任务有变更) as one item that lists them all; a
     link to the full list in the portal. The notices left out are delivered
     all the same: the digest tells of them, by count and link."""
     today = timezone.localtime(now, site_timezone()).date()
@@ -103,14 +114,30 @@ def digest_context(digest: "Digest", *, now: dt.datetime) -> dict:
         _plan_item(r, today) for r in sorted(digest.reminders, key=lambda r: r.pk) if not r.task_id
     ]
     task_notices = [r for r in digest.reminders if r.task_id]
+    # Several changes to one task (任务有变更): one item, every change in order.
+    changes: dict[tuple[str, int], list[Reminder]] = {}
+    entries = []
+    for reminder in sorted(task_notices, key=lambda r: r.pk):
+        if reminder.reason in CHANGE_REASONS:
+            key = (reminder.reason, reminder.task_id)
+            if key in changes:
+                changes[key].append(reminder)
+                continue
+            changes[key] = [reminder]
+        entries.append(reminder)
     ordered = sorted(
-        task_notices,
+        entries,
         key=lambda r: (DIGEST_ORDER.index(r.reason), r.task.due_date, r.task.indicator.position, r.pk),
     )
     shown = defaultdict(list)
     for reminder in ordered[:limit]:
-        shown[reminder.reason].append(_item(reminder, today))
-    totals = Counter(r.reason for r in task_notices)
+        item = _item(reminder, today)
+        if reminder.reason in CHANGE_REASONS:
+            item["changes"] = [
+                line for r in changes[(reminder.reason, reminder.task_id)] for line in r.change_lines()
+            ]
+        shown[reminder.reason].append(item)
+    totals = Counter(r.reason for r in entries)
     sections = [
         {"reason": reason, "label": Reason(reason).label, "items": shown[reason], "total": totals[reason]}
         for reason in DIGEST_ORDER
@@ -127,9 +154,9 @@ def digest_context(digest: "Digest", *, now: dt.datetime) -> dict:
         "month": today.month,
         "plan_notices": plan_notices,
         "sections": sections,
-        "count": len(task_notices),
-        "listed": min(limit, len(task_notices)),
-        "more": max(0, len(task_notices) - limit),
+        "count": len(entries),
+        "listed": min(limit, len(entries)),
+        "more": max(0, len(entries) - limit),
         "site_url": settings.SITE_URL,
         "notices_url": _absolute(full_list),
     }
@@ -140,8 +167,8 @@ def digest_context(digest: "Digest", *, now: dt.datetime) -> dict:
 
 def digest_message(digest: "Digest", *, now: dt.datetime) -> EmailMultiAlternatives:
     name = "reminder_digest" if digest.unit else "escalation_digest"
-    context = digest_context(digest, now=now)
     with translation.override(settings.LANGUAGE_CODE):
+        context = digest_context(digest, now=now)
         subject = " ".join(render_to_string(f"reminders/email/{name}_subject.txt", context).split())
         text = render_to_string(f"reminders/email/{name}.txt", context)
         html = render_to_string(f"reminders/email/{name}.html", context)

@@ -10,13 +10,14 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from departments.models import Unit
 from indicators.models import Plan
 from tasks.models import Task
+from tasks.templatetags.portal import cn_date
 
 
 class WorkdayOverride(models.Model):
@@ -118,6 +119,16 @@ class Reminder(models.Model):
       groups with no members (``2019/2019-W36``: once per ISO week while it
       lasts).
 
+    A change to a task its unit should know of (tasks.changes) is a notice
+    of its own, kept with what changed (`changes`, old → new):
+
+    - changed: the due date, the text, the role or the indicator's units
+      changed, or the unit was given the task;
+    - withdrawn: the unit no longer holds the task;
+
+    once per task and change event (the period is the moment of the change,
+    ``2019-07-01T01:00:00.000000`` in UTC).
+
     `remind_after` is the moment the notice is due to go out; the sweep asks
     ``remind_after <= now``, never "is it due exactly today", so a day the
     sweep did not run is caught up and a day it ran twice sends nothing more.
@@ -134,6 +145,8 @@ class Reminder(models.Model):
         CONSULTATION = "consultation", _("征求意见待反馈")
         PLAN_ADOPTED = "plan_adopted", _("计划已通过执行")
         UNOWNED = "unowned", _("无人承接的工作")
+        CHANGED = "changed", _("任务有变更")
+        WITHDRAWN = "withdrawn", _("任务已撤销")
 
     # Sent to the reform office, not to units.
     OFFICE_REASONS = (Reason.ESCALATION, Reason.UNOWNED)
@@ -216,6 +229,9 @@ class Reminder(models.Model):
         related_name="+",
     )
     note = models.TextField(_("催办说明"), blank=True)
+    # 任务有变更 / 任务已撤销: what changed, old → new, as tasks.signals.TaskChange.as_json()
+    # keeps it; change_lines() says it.
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
 
     objects = ReminderQuerySet.as_manager()
 
@@ -302,6 +318,11 @@ class Reminder(models.Model):
             created_at=created_at,
         )
 
+    def change_lines(self) -> list[str]:
+        """What a 任务有变更 / 任务已撤销 notice says, a line per change, in the
+        language of the page or the e-mail being rendered."""
+        return change_lines(self.changes)
+
     def status(self, now: dt.datetime | None = None) -> str:
         """sent / portal (no address to send to) / unconfirmed (the server may
         have it) / refused (5xx, not retried) / scheduled / failed (will be
@@ -319,6 +340,46 @@ class Reminder(models.Model):
         if self.remind_after > (now or timezone.now()):
             return "scheduled"
         return "failed" if self.last_error else "pending"
+
+
+def _date(value: str) -> str:
+    return cn_date(dt.date.fromisoformat(value))
+
+
+def _short(text: str, chars: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= chars else text[:chars] + "…"
+
+
+def change_lines(changes: dict) -> list[str]:
+    """The lines of a change notice (see Reminder.changes)."""
+    lines = []
+    if changes.get("withdrawn"):
+        lines.append(gettext("本单位不再承担该项任务，任务已撤销；已报送的进展仍可查看。"))
+    if changes.get("added"):
+        lines.append(gettext("本单位新承担该项任务，请按时报送进展。"))
+    if "due_date" in changes:
+        old, new = changes["due_date"]
+        line = gettext("完成时限：%(old)s → %(new)s") % {"old": _date(old), "new": _date(new)}
+        if changes.get("why") == "extended":
+            line += gettext("（延期申请已批准）")
+        lines.append(line)
+    if "task_text" in changes:
+        old, new = changes["task_text"]
+        lines.append(gettext("任务内容已修改，现为：%(new)s") % {"new": new})
+        lines.append(gettext("原为：%(old)s") % {"old": _short(old)})
+    if "role" in changes:
+        old, new = (Task.Role(role).label for role in changes["role"])
+        lines.append(gettext("本单位职责：%(old)s → %(new)s") % {"old": old, "new": new})
+    added, removed = changes.get("units_added"), changes.get("units_removed")
+    if added or removed:
+        parts = []
+        if added:
+            parts.append(gettext("新增%(units)s") % {"units": "、".join(added)})
+        if removed:
+            parts.append(gettext("移除%(units)s") % {"units": "、".join(removed)})
+        lines.append(gettext("承担单位变更：%(parts)s") % {"parts": "，".join(parts)})
+    return [str(line) for line in lines]
 
 
 class SweepRun(models.Model):

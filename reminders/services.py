@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from departments.models import Unit
 from indicators.models import Plan
 from tasks.models import Task
+from tasks.signals import TaskChange
 
 from . import channels, delivery, dingtalk, jobs
 from .models import ChannelSettings, Delivery, Reminder
@@ -185,6 +186,65 @@ def notices_void_stale(*, task_ids: list[int], now: dt.datetime | None = None) -
             "reminders: %d notice(s) of tasks %s cancelled as no longer applying", len(stale), task_ids
         )
     return len(stale)
+
+
+def change_period(now: dt.datetime) -> str:
+    """The period of a change notice: the moment of the change (UTC), so one
+    notice per task and change event."""
+    return timezone.localtime(now, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+@transaction.atomic
+def notices_task_changed(*, changes: list[TaskChange], now: dt.datetime | None = None) -> int:
+    """任务有变更 / 任务已撤销: one notice per changed task, to its unit, with
+    what changed (old → new), recorded in the transaction that made the
+    change. It is in the portal at once and goes out with the unit's next
+    digest (the sweep's), so a day of edits is one e-mail. A second change
+    to the same task at the very same moment joins the first's notice.
+    Returns how many notices are new."""
+    now = now or timezone.now()
+    period = change_period(now)
+    rows = [
+        Reminder(
+            task_id=change.task_id,
+            unit_id=change.unit_id,
+            reason=Reason.WITHDRAWN if change.withdrawn else Reason.CHANGED,
+            period=period,
+            due_date=change.due_date,
+            remind_after=now,
+            created_at=now,
+            changes=change.as_json(),
+        )
+        for change in changes
+    ]
+    inserted = insert_new(rows)
+    if len(inserted) < len(rows):  # the same task changed twice at one moment: one notice
+        new = set(Reminder.objects.filter(pk__in=inserted).values_list("task_id", flat=True))
+        for row in rows:
+            if row.task_id in new:
+                continue
+            earlier = (
+                Reminder.objects.live()
+                .select_for_update()
+                .get(task_id=row.task_id, reason=row.reason, period=period)
+            )
+            earlier.changes = _merged(earlier.changes, row.changes)
+            earlier.due_date = row.due_date
+            earlier.save(update_fields=["changes", "due_date"])
+    logger.info("reminders: %d change notice(s) of %d task(s)", len(inserted), len(rows))
+    return len(inserted)
+
+
+def _merged(first: dict, second: dict) -> dict:
+    merged = first | second
+    if "due_date" in first and "due_date" in second:
+        merged["due_date"] = [first["due_date"][0], second["due_date"][1]]
+    if "task_text" in first and "task_text" in second:
+        merged["task_text"] = [first["task_text"][0], second["task_text"][1]]
+    for key in ("units_added", "units_removed"):
+        if key in first or key in second:
+            merged[key] = sorted({*first.get(key, []), *second.get(key, [])})
+    return merged
 
 
 @transaction.atomic

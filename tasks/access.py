@@ -102,6 +102,8 @@ def get_task_for_user(user, pk, *, write: bool = False) -> Task:
 
 
 def get_evidence_for_user(user, evidence) -> Task:
-    """The task of an evidence file, if the user may read the file; 404
-    otherwise (the same answer as for a file that does not exist)."""
-    return get_task_for_user(user, evidence.report.task_id)
+    """The task of an evidence file (a report's or an extension request's),
+    if the user may read the file; 404 otherwise (the same answer as for a
+    file that does not exist)."""
+    owner = evidence.extension if hasattr(evidence, "extension_id") else evidence.report
+    return get_task_for_user(user, owner.task_id)

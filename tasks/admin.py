@@ -3,6 +3,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import signals
+from .changes import sync_changes
 from .models import Evidence, ProgressReport, Review, Task
 
 
@@ -17,6 +19,21 @@ class TaskAdmin(SimpleHistoryAdmin):
     # the version check; an admin edit would bypass it.
     readonly_fields = ["status", "version"]
     list_per_page = 100
+
+    def save_model(self, request, obj, form, change):
+        """An edit of the due date, role or 仍在计划中 reaches the unit like a
+        resync's (tasks.changes) and cancels the notices it makes stale."""
+        super().save_model(request, obj, form, change)
+        if not change:
+            return
+        before = (form.initial.get("role"), form.initial.get("due_date"), form.initial.get("is_active"))
+        if {"role", "due_date", "is_active"} & set(form.changed_data):
+            signals.send_changes(
+                changes=sync_changes(
+                    created=[], updated=[(obj, before)], unchanged=[], changed_texts={}, why="edited"
+                )
+            )
+            signals.send_on_commit(task_ids=[obj.pk], why="synced")
 
     @admin.display(description="序号", ordering="indicator__position")
     def indicator_code(self, task):

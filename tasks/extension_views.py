@@ -24,7 +24,7 @@ def _back(task) -> str:
 @login_required
 def extension_create(request, pk):
     task = access.get_task_for_user(request.user, pk, write=True)
-    form = ExtensionRequestForm(request.POST)
+    form = ExtensionRequestForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("延期申请没有提交：%(errors)s") % {"errors": _errors(form)})
         return redirect(_back(task))
@@ -34,6 +34,7 @@ def extension_create(request, pk):
             user=request.user,
             requested_due_date=form.cleaned_data["requested_due_date"],
             reason=form.cleaned_data["reason"],
+            files=form.cleaned_data["files"],
         )
     except ValidationError as error:
         messages.error(request, _("延期申请没有提交：%(errors)s") % {"errors": " ".join(error.messages)})
@@ -84,6 +85,7 @@ def extension_list(request):
     waiting = (
         ExtensionRequest.objects.filter(status=ExtensionRequest.Status.PENDING)
         .select_related("task__indicator", "task__unit", "requested_by")
+        .prefetch_related("evidence")
         .order_by("created_at", "pk")
     )
     decided = (

@@ -4,23 +4,28 @@ reviews are tasks.services).
 
 Approval moves the task's due date (and pins it against a later resync of
 the plan: Task.extended_due_date), writes the task's history row with the
-old and new date, and tells the apps above (tasks_changed, "extended"): the
-reminders cancel the notices about the old date at once, and the sweep
-plans new ones from the new date."""
+old and new date, and tells the apps above: the unit gets a notice with
+the old and new date (task_changes), the reminders cancel the notices about
+the old date at once (tasks_changed, "extended"), and the sweep plans new
+ones from the new date."""
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import access, signals
-from .models import ExtensionRequest, Task
+from .models import ExtensionEvidence, ExtensionRequest, Task
 from .services import _stored
 from .templatetags.portal import cn_date
+from .uploads import evidence_check, evidence_store
 
 logger = logging.getLogger(__name__)
 
@@ -29,12 +34,19 @@ REASON_MAX = 2000
 
 @transaction.atomic
 def extension_request_create(
-    *, task: Task, user, requested_due_date: dt.date, reason: str, now: dt.datetime | None = None
+    *,
+    task: Task,
+    user,
+    requested_due_date: dt.date,
+    reason: str,
+    files: Sequence[UploadedFile] = (),
+    now: dt.datetime | None = None,
 ) -> ExtensionRequest:
-    """The unit's staff ask for `requested_due_date`. Refused for someone not
-    staff of the task's unit, a verified, withdrawn or not-running task, a
-    date not after the current due date, an empty reason, or while another
-    request waits."""
+    """The unit's staff ask for `requested_due_date`, with evidence `files`
+    if they have any (checked like a report's, tasks.uploads). Refused for
+    someone not staff of the task's unit, a verified, withdrawn or
+    not-running task, a date not after the current due date, an empty
+    reason, a file that is not acceptable, or while another request waits."""
     now = now or timezone.now()
     if not access.can_report(user, task):
         raise PermissionDenied(_("只有本单位联络员可以申请延期。"))
@@ -53,6 +65,11 @@ def extension_request_create(
         )
     if task.extension_requests.filter(status=ExtensionRequest.Status.PENDING).exists():
         raise ValidationError(_("该任务已有一份延期申请在等待审批。"), code="state")
+    if len(files) > settings.EVIDENCE_MAX_FILES:
+        raise ValidationError(
+            _("一次最多上传 %(count)d 个文件。") % {"count": settings.EVIDENCE_MAX_FILES}, code="files"
+        )
+    checked = [(upload, evidence_check(upload)) for upload in files]
     request = ExtensionRequest(
         task=task,
         requested_by=user,
@@ -63,8 +80,16 @@ def extension_request_create(
     )
     request._history_user, request._history_date = user, now
     request.save()
+    stored = evidence_store(
+        checked, lambda **row: ExtensionEvidence(extension=request, created_at=now, **row)
+    )
     logger.info(
-        "extension request %s on task %s by %s: to %s", request.pk, task.pk, user.pk, requested_due_date
+        "extension request %s on task %s by %s: to %s, %d file(s)",
+        request.pk,
+        task.pk,
+        user.pk,
+        requested_due_date,
+        len(stored),
     )
     return request
 
@@ -125,6 +150,18 @@ def extension_decide(
         comment=comment,
         now=now,
         approved_due_date=new_date,
+    )
+    signals.send_changes(
+        changes=[
+            signals.TaskChange(
+                task_id=task.pk,
+                unit_id=task.unit_id,
+                due_date=new_date,
+                why="extended",
+                due_dates=(old_date, new_date),
+            )
+        ],
+        now=now,
     )
     signals.send_on_commit(task_ids=[task.pk], why="extended")
     logger.info(

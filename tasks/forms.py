@@ -255,25 +255,30 @@ class ProgressReportForm(VersionedForm):
         return data
 
     def clean_files(self):
-        files = self.cleaned_data["files"]
-        if len(files) > settings.EVIDENCE_MAX_FILES:
-            raise ValidationError(
-                ngettext(
-                    "一次最多上传 %(count)d 个文件。",
-                    "一次最多上传 %(count)d 个文件。",
-                    settings.EVIDENCE_MAX_FILES,
-                ),
-                params={"count": settings.EVIDENCE_MAX_FILES},
-            )
-        errors = []
-        for upload in files:
-            try:
-                evidence_check(upload)
-            except ValidationError as error:
-                errors.append(error)
-        if errors:
-            raise ValidationError(errors)
-        return files
+        return clean_evidence_files(self.cleaned_data["files"])
+
+
+def clean_evidence_files(files):
+    """At most EVIDENCE_MAX_FILES files, each acceptable (tasks.uploads); every
+    refusal said at once."""
+    if len(files) > settings.EVIDENCE_MAX_FILES:
+        raise ValidationError(
+            ngettext(
+                "一次最多上传 %(count)d 个文件。",
+                "一次最多上传 %(count)d 个文件。",
+                settings.EVIDENCE_MAX_FILES,
+            ),
+            params={"count": settings.EVIDENCE_MAX_FILES},
+        )
+    errors = []
+    for upload in files:
+        try:
+            evidence_check(upload)
+        except ValidationError as error:
+            errors.append(error)
+    if errors:
+        raise ValidationError(errors)
+    return files
 
 
 class ReviewForm(VersionedForm):
@@ -334,6 +339,14 @@ class ExtensionRequestForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("延期理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+    files = MultipleFileField(
+        label=gettext_lazy("证明材料"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS)}),
+    )
+
+    def clean_files(self):
+        return clean_evidence_files(self.cleaned_data["files"])
 
 
 class ExtensionDecisionForm(forms.Form):

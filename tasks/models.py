@@ -202,15 +202,16 @@ class ProgressReport(models.Model):
         return f"{self.task} · {self.get_status_display()} {self.percent}%"
 
 
-def evidence_path(evidence: "Evidence", filename: str) -> str:
+def evidence_path(evidence: "EvidenceFile", filename: str) -> str:
     # A random name on disk: the original name is kept in the row, never
     # trusted as a path.
     return f"evidence/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.{evidence.kind}"
 
 
-class Evidence(models.Model):
-    """A file attached to a progress report, kept under MEDIA_ROOT and served
-    only through a view that checks access to its task."""
+class EvidenceFile(models.Model):
+    """A file kept under MEDIA_ROOT and served only through a view that
+    checks access to its task: a report's evidence, or the files that come
+    with an extension request."""
 
     class Kind(models.TextChoices):
         PDF = "pdf", "PDF"
@@ -236,9 +237,6 @@ class Evidence(models.Model):
     # not accepted at all (tasks.uploads), and would not be in this list.
     PREVIEWABLE = frozenset({Kind.PDF, Kind.JPG, Kind.PNG})
 
-    report = models.ForeignKey(
-        ProgressReport, verbose_name=_("进展报送"), on_delete=models.PROTECT, related_name="evidence"
-    )
     file = models.FileField(_("文件"), upload_to=evidence_path, max_length=200)
     original_name = models.CharField(_("原文件名"), max_length=200)
     kind = models.CharField(_("类型"), max_length=8, choices=Kind)
@@ -247,9 +245,7 @@ class Evidence(models.Model):
     created_at = models.DateTimeField(_("上传时间"), default=timezone.now, editable=False)
 
     class Meta:
-        verbose_name = _("佐证材料")
-        verbose_name_plural = _("佐证材料")
-        ordering = ["pk"]
+        abstract = True
 
     def __str__(self):
         return self.original_name
@@ -267,6 +263,19 @@ class Evidence(models.Model):
         """The name the user gave, with the extension its content proved."""
         stem = PurePath(self.original_name).stem or "file"
         return f"{stem}.{self.kind}"
+
+
+class Evidence(EvidenceFile):
+    """A file attached to a progress report."""
+
+    report = models.ForeignKey(
+        ProgressReport, verbose_name=_("进展报送"), on_delete=models.PROTECT, related_name="evidence"
+    )
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+        ordering = ["pk"]
 
 
 class Review(models.Model):
@@ -357,6 +366,21 @@ class ExtensionRequest(models.Model):
 
     def __str__(self):
         return f"{self.task} · {self.get_status_display()}"
+
+
+class ExtensionEvidence(EvidenceFile):
+    """A file a unit attaches to its extension request (延期申请): read by
+    those who may read the task, as a report's evidence; kept with the
+    request whatever the decision."""
+
+    extension = models.ForeignKey(
+        ExtensionRequest, verbose_name=_("延期申请"), on_delete=models.PROTECT, related_name="evidence"
+    )
+
+    class Meta:
+        verbose_name = _("延期申请佐证材料")
+        verbose_name_plural = _("延期申请佐证材料")
+        ordering = ["pk"]
 
 
 class TargetValueQuerySet(models.QuerySet):

@@ -15,10 +15,11 @@ from .models import Task
 
 
 @receiver(plan_changed)
-def sync_after_plan_change(sender, plan, now=None, **kwargs):
+def sync_after_plan_change(sender, plan, now=None, changed_texts=None, **kwargs):
     # Sent by the importer and by the admin after an indicator and its units
-    # were saved; row-level signals would resync once per row.
-    services.task_sync_plan(plan=plan, now=now)
+    # were saved; row-level signals would resync once per row. `changed_texts`:
+    # indicator id → its text before, for the units' notices (tasks.changes).
+    services.task_sync_plan(plan=plan, now=now, changed_texts=changed_texts)
 
 
 @receiver(m2m_changed, sender=Unit.members.through)

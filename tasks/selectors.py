@@ -275,8 +275,10 @@ def task_changes(task: Task) -> list[Change]:
 
 
 def task_extension_requests(task: Task) -> list[ExtensionRequest]:
-    """Every 延期申请 of the task, newest first (one query)."""
-    return list(task.extension_requests.select_related("requested_by", "decided_by"))
+    """Every 延期申请 of the task, newest first, with its files (two queries)."""
+    return list(
+        task.extension_requests.select_related("requested_by", "decided_by").prefetch_related("evidence")
+    )
 
 
 def task_origin(task: Task) -> Task | None:

@@ -18,16 +18,18 @@ from indicators.carry_over import plan_draft_from
 from indicators.models import Indicator, Plan
 from indicators.selectors import plan_expected_units
 
-from . import signals
+from . import changes, signals
 from .models import REPORT_STATUSES, Evidence, ProgressReport, Review, TargetValue, Task
 from .target_values import ReportedValue, values_check
-from .uploads import evidence_check
+from .uploads import evidence_check, evidence_store
 
 logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def task_sync_plan(*, plan: Plan, now: dt.datetime | None = None) -> dict[str, int]:
+def task_sync_plan(
+    *, plan: Plan, now: dt.datetime | None = None, changed_texts: dict[int, str] | None = None
+) -> dict[str, int]:
     """Create, update and deactivate the plan's tasks so that every lead and
     responsible unit (group members included) has exactly one active task.
 
@@ -36,14 +38,18 @@ def task_sync_plan(*, plan: Plan, now: dt.datetime | None = None) -> dict[str, i
     synced: a draft, or a plan in consultation, has no tasks yet (they come
     when it is adopted); a closed plan's tasks are its record and stay as
     they were (a group's new member joins no past year). `now` (default: the
-    clock) stamps the rows and their history, for a simulated past (the demo)."""
+    clock) stamps the rows and their history, for a simulated past (the demo).
+
+    The units are told what changed (tasks.changes): a due date or role
+    moved, a task given or withdrawn, and — with `changed_texts`, indicator
+    id → its text before an edit — a new task text."""
     if not plan.is_active:
         return {"created": 0, "updated": 0}
     now = now or timezone.now()
     expected = plan_expected_units(plan)
     existing = {(t.indicator_id, t.unit_id): t for t in Task.objects.for_plan(plan)}
 
-    to_create, to_update = [], []
+    to_create, to_update, before = [], [], {}
     for key, (role, due_date) in expected.items():
         task = existing.get(key)
         if task is None:
@@ -54,10 +60,12 @@ def task_sync_plan(*, plan: Plan, now: dt.datetime | None = None) -> dict[str, i
         if task.extended_due_date:  # an approved extension holds (延期申请)
             due_date = max(due_date, task.extended_due_date)
         if (task.role, task.due_date, task.is_active) != (role, due_date, True):
+            before[task.pk] = (task.role, task.due_date, task.is_active)
             task.role, task.due_date, task.is_active = role, due_date, True
             to_update.append(task)
     for key, task in existing.items():
         if key not in expected and task.is_active:
+            before[task.pk] = (task.role, task.due_date, task.is_active)
             task.is_active = False
             to_update.append(task)
 
@@ -65,6 +73,16 @@ def task_sync_plan(*, plan: Plan, now: dt.datetime | None = None) -> dict[str, i
     bulk_update_with_history(
         to_update, Task, ["role", "due_date", "is_active"], batch_size=1000, default_date=now
     )
+    if existing:  # a plan's first tasks are announced by its adoption, not as changes
+        signals.send_changes(
+            changes=changes.sync_changes(
+                created=to_create,
+                updated=[(task, before[task.pk]) for task in to_update],
+                unchanged=[t for t in existing.values() if t.pk not in before and t.is_active],
+                changed_texts=changed_texts or {},
+            ),
+            now=now,
+        )
     signals.send_on_commit(task_ids=[t.pk for t in to_update], why="synced", now=now)
     counts = {"created": len(to_create), "updated": len(to_update)}
     logger.info("tasks synced for plan %s: %s", plan.year, counts)
@@ -211,25 +229,7 @@ def progress_report_create(
         value.report, value.created_at = report, now
     TargetValue.objects.bulk_create(values)
 
-    stored: list[Evidence] = []
-    try:
-        for upload, check in checked:
-            evidence = Evidence(
-                report=report,
-                original_name=upload.name[-200:],
-                kind=check.kind,
-                size=check.size,
-                sha256=check.sha256,
-                created_at=now,
-            )
-            evidence.file.save(upload.name, upload, save=False)
-            stored.append(evidence)
-            evidence.save()
-    except BaseException:
-        # The rows roll back with the transaction; the files on disk must go too.
-        for evidence in stored:
-            evidence.file.delete(save=False)
-        raise
+    stored = evidence_store(checked, lambda **row: Evidence(report=report, created_at=now, **row))
     logger.info(
         "progress report %s on task %s by %s: %s %s%%, %d file(s), %d referenced, %d target value(s)",
         report.pk,

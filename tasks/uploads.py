@@ -5,16 +5,18 @@ document is refused, and so is anything over the size limit."""
 import hashlib
 import struct
 import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from .models import Evidence
+from .models import Evidence, EvidenceFile
 
 Kind = Evidence.Kind
 
@@ -72,6 +74,29 @@ def evidence_check(upload) -> CheckedFile:
             params={"name": name},
         )
     return CheckedFile(kind=kind, size=upload.size, sha256=_sha256(upload))
+
+
+def evidence_store(
+    files: Sequence[tuple[UploadedFile, CheckedFile]], make: Callable[..., EvidenceFile]
+) -> list:
+    """Save each checked upload as `make(original_name=…, kind=…, size=…,
+    sha256=…)` (an unsaved row of an EvidenceFile model, its owner set).
+    Inside the caller's transaction: should anything fail, the rows roll back
+    with it and the files already written to disk are deleted here."""
+    stored: list[EvidenceFile] = []
+    try:
+        for upload, check in files:
+            evidence = make(
+                original_name=upload.name[-200:], kind=check.kind, size=check.size, sha256=check.sha256
+            )
+            evidence.file.save(upload.name, upload, save=False)
+            stored.append(evidence)
+            evidence.save()
+    except BaseException:
+        for evidence in stored:
+            evidence.file.delete(save=False)
+        raise
+    return stored
 
 
 def sniff_kind(upload) -> str | None:

@@ -17,6 +17,16 @@ urlpatterns = [
     path("extensions/<int:pk>/decide/", extension_views.extension_decide, name="extension_decide"),
     path("evidence/<int:pk>/", evidence_views.evidence_download, name="evidence"),
     path("evidence/<int:pk>/preview/", evidence_views.evidence_preview, name="evidence_preview"),
+    path(
+        "extensions/evidence/<int:pk>/",
+        evidence_views.extension_evidence_download,
+        name="extension_evidence",
+    ),
+    path(
+        "extensions/evidence/<int:pk>/preview/",
+        evidence_views.extension_evidence_preview,
+        name="extension_evidence_preview",
+    ),
     path("plans/<int:year>/close/", plan_views.plan_close, name="plan_close"),
     path("plans/<int:year>/carry-over/", plan_views.plan_carry_over, name="plan_carry_over"),
 ]

@@ -26,6 +26,8 @@ PAGES = {
     "tasks:detail": [],
     "tasks:evidence": [],
     "tasks:evidence_preview": [],
+    "tasks:extension_evidence": [],
+    "tasks:extension_evidence_preview": [],
     "tasks:extensions": [],
     "password_change": [],
     "departments:contacts": [],

@@ -79,3 +79,35 @@ def test_it_cancels_once_under_two_sweeps_at_once(units, staff, office):
         (dt.date(2019, 8, 2), True),
     ]
     assert notices.get(due_date=dt.date(2019, 7, 31)).sent_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_unit_is_told_of_the_approval_once_under_two_sweeps_at_once(units, staff, office, mailoutbox):
+    """The approval's notice (任务有变更, old → new) goes out in one digest,
+    once, however many sweeps deliver at the same moment; the old date's
+    notice goes nowhere."""
+    task = make_task(due=dt.date(2019, 7, 31))
+    task.unit.contact_email = "sgj@units.example.com"
+    task.unit.save(update_fields=["contact_email"])
+    sweep_at(at(2019, 7, 25), deliver=False)
+    with time_machine.travel(at(2019, 7, 25, 9), tick=False):
+        approve(task, staff, office, dt.date(2019, 9, 30))
+
+    def run():
+        try:
+            sweep_at(at(2019, 7, 26))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    changed = Reminder.objects.get(task=task, reason="changed")
+    assert changed.sent_at is not None
+    told = [m for m in mailoutbox if "完成时限：2019年7月31日 → 2019年9月30日" in m.body]
+    assert len(told) == 1
+    assert "即将到期" not in told[0].subject
+    assert Reminder.objects.get(task=task, reason="due_soon", due_date=dt.date(2019, 7, 31)).sent_at is None

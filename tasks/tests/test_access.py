@@ -1,9 +1,12 @@
 """The permission matrix: every portal URL for each kind of visitor."""
 
+import datetime as dt
+
 import pytest
 from django.db import transaction
 from django.urls import resolve, reverse
 
+from tasks import extensions
 from tasks.models import Task
 
 from . import files
@@ -34,6 +37,13 @@ def world(task_8, staff, other_staff, office, leader):
     assert partner_task.role == Task.Role.RESPONSIBLE
     partner_filed = report(partner_task, other_staff, files=[files.upload("配合.pdf", files.PDF)])
     partner_task.refresh_from_db()
+    partner_extension = extensions.extension_request_create(
+        task=partner_task,
+        user=other_staff,
+        requested_due_date=partner_task.due_date + dt.timedelta(days=31),
+        reason="等省里接口",
+        files=[files.upload("省里复函.pdf", files.PDF)],
+    )
     on_8 = Task.objects.filter(indicator=task_8.indicator).values("unit")
     co_partner_unit = (
         Unit.objects.filter(pk__in=on_8).exclude(name__in=["区数管局", "区办事服务中心"]).first()
@@ -48,6 +58,7 @@ def world(task_8, staff, other_staff, office, leader):
         "evidence": filed.evidence.get(),
         "partner_task": partner_task,
         "partner_evidence": partner_filed.evidence.get(),
+        "partner_extension_evidence": partner_extension.evidence.get(),
         "users": users,
     }
 
@@ -246,6 +257,30 @@ CASES = [
         PARTNER_READS,
         "partner_task",
     ),
+    # 延期申请's files: read like the task's (the lead reads its partner's).
+    (
+        "partner's extension file",
+        "get",
+        lambda w: reverse("tasks:extension_evidence", args=[w["partner_extension_evidence"].pk]),
+        None,
+        PARTNER_READS,
+        "partner_task",
+    ),
+    (
+        "partner's extension file preview",
+        "get",
+        lambda w: reverse("tasks:extension_evidence_preview", args=[w["partner_extension_evidence"].pk]),
+        None,
+        PARTNER_READS,
+        "partner_task",
+    ),
+    (
+        "missing extension file",
+        "get",
+        lambda w: reverse("tasks:extension_evidence", args=[10**9]),
+        None,
+        {**everyone(404), ANONYMOUS: LOGIN},
+    ),
     (
         "report on a partner's task",
         "post",
@@ -311,6 +346,24 @@ def test_it_serves_evidence_as_an_attachment_with_the_type_its_content_proved(cl
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == files.PDF
+
+
+def test_it_serves_an_extension_requests_file_like_a_reports(client, world):
+    """The office reads the file a unit sent with its request: previewed
+    sandboxed, never sniffed, as evidence of a report is."""
+    client.force_login(world["users"][OFFICE])
+    file = world["partner_extension_evidence"]
+    page = client.get(reverse("tasks:extensions")).content.decode()
+    assert reverse("tasks:extension_evidence_preview", args=[file.pk]) in page
+    assert "省里复函.pdf" in page
+
+    response = client.get(reverse("tasks:extension_evidence_preview", args=[file.pk]))
+
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("inline;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"].startswith("sandbox;")
     assert b"".join(response.streaming_content) == files.PDF
 
 

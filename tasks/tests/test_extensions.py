@@ -14,6 +14,7 @@ from tasks import extensions, signals
 from tasks.models import ExtensionRequest, Review, Task
 from tasks.services import task_sync_plan
 
+from . import files
 from .helpers import report, review
 
 DEC_31, JAN_31, FEB_28 = dt.date(2019, 12, 31), dt.date(2020, 1, 31), dt.date(2020, 2, 28)
@@ -219,3 +220,60 @@ def test_it_refuses_the_extension_pages_to_those_who_may_not(
         == 403
     )
     assert ExtensionRequest.objects.get().status == "pending"
+
+
+# Evidence with a request
+
+
+def test_it_keeps_the_files_sent_with_a_request_whatever_the_decision(client, task_8, staff, office):
+    client.force_login(staff)
+    response = client.post(
+        reverse("tasks:extension_create", args=[task_8.pk]),
+        {
+            "requested_due_date": "2020-01-31",
+            "reason": "等省里接口",
+            "files": [files.upload("省里复函.pdf", files.PDF), files.upload("进度表.xlsx", files.XLSX)],
+        },
+        follow=True,
+    )
+    assertContains(response, "延期申请已提交，等待跑改办审批。")
+    pending = ExtensionRequest.objects.get()
+    assert sorted(pending.evidence.values_list("original_name", "kind")) == [
+        ("省里复函.pdf", "pdf"),
+        ("进度表.xlsx", "xlsx"),
+    ]
+    decide(pending, office, approve=False, comment="请先报方案")
+
+    client.force_login(office)
+    page = client.get(reverse("tasks:detail", args=[task_8.pk]))
+    pdf = pending.evidence.get(kind="pdf")
+    assertContains(page, reverse("tasks:extension_evidence_preview", args=[pdf.pk]))
+    assertContains(page, "进度表.xlsx")
+    response = client.get(reverse("tasks:extension_evidence", args=[pdf.pk]))
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert b"".join(response.streaming_content) == files.PDF
+
+
+def test_it_refuses_a_file_that_is_not_acceptable_and_writes_nothing(client, task_8, staff):
+    client.force_login(staff)
+    response = client.post(
+        reverse("tasks:extension_create", args=[task_8.pk]),
+        {
+            "requested_due_date": "2020-01-31",
+            "reason": "等省里接口",
+            "files": [files.upload("说明.pdf", files.EXE)],
+        },
+        follow=True,
+    )
+    assertContains(response, "延期申请没有提交：")
+    assertContains(response, "“说明.pdf”不是可接受的文件")
+    assert not ExtensionRequest.objects.exists()
+    with pytest.raises(ValidationError, match="不是可接受的文件"):
+        extensions.extension_request_create(
+            task=task_8,
+            user=staff,
+            requested_due_date=JAN_31,
+            reason="等省里接口",
+            files=[files.upload("说明.pdf", files.EXE)],
+        )
+    assert not ExtensionRequest.objects.exists()
