@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
+# Test processes (pytest-xdist, one file per worker at a time, each with its
+# own test database); TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= 2
 # Test services on this machine; override with the environment.
 TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/xsreform)
 TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
@@ -59,7 +62,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 # Province-scale benchmark (PostgreSQL; its own database, recreated): prints
 # the table kept in docs/benchmarks.md. About two minutes.
