@@ -97,11 +97,15 @@ def test_it_exports_the_month_with_numbers_as_numbers(client, office, plan, aug_
     body = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=3)]
     assert body == [
         [FGJ, 2, 0, 2, 0, "否"],
-        [SGJ, 2, 1, 1, 50, "否"],
-        [BSZX, 1, 1, 0, 100, "是"],
-        ["合计", 5, 2, 3, 40, None],
+        [SGJ, 2, 1, 1, 0.5, "否"],
+        [BSZX, 1, 1, 0, 1, "是"],
+        ["合计", 5, 2, 3, 0.4, None],
     ]
-    assert sheet["B3"].data_type == "n"
+    assert (sheet["B3"].data_type, sheet["B3"].number_format) == ("n", "0")
+    assert (sheet["E4"].data_type, sheet["E4"].number_format) == (
+        "n",
+        "0%",
+    )  # 50%, a fraction shown as a percent
 
 
 def test_it_shows_staff_their_own_units_year(client, staff, plan, aug_15):

@@ -72,9 +72,9 @@ def test_it_exports_the_filtered_list_with_numbers_as_numbers(client, office, st
     assert len(rows) == Task.objects.filter(unit=sgj).count()
     assert {row[3].value for row in rows} == {"区数管局"}
     row_8 = next(row for row in rows if row[0].value == "8")
-    assert (row_8[7].value, row_8[7].data_type) == (30, "n")
+    assert (row_8[7].value, row_8[7].data_type, row_8[7].number_format) == (0.3, "n", "0%")  # shows 30%
     overdue = next(row for row in rows if row[0].value == "2")  # due 30 June, 15 days late
-    assert (overdue[9].value, overdue[9].data_type) == (15, "n")
+    assert (overdue[9].value, overdue[9].data_type, overdue[9].number_format) == (15, "n", "0")
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
 
