@@ -17,6 +17,7 @@ from indicators.models import Plan
 from indicators.xlsx import WHOLE, WHOLE_PERCENT, Sheet, in_site_language, percent, write_workbook
 from tasks import access
 from tasks.templatetags.portal import cn_date
+from xsreform.dates import month_text
 
 from .completeness import completeness_month, completeness_year, plan_months
 from .forms import CompletenessFilterForm
@@ -151,7 +152,7 @@ def unit_completeness(request, pk=None):
     plan = by_year.get(asked) or by_year.get(str(today.year)) or (plans[0] if plans else None)
     years = completeness_year(plan=plan, units=units, today=today) if plan else []
     chart = {
-        "months": [_("%(month)d月") % {"month": month.month} for month in plan_months(plan=plan, today=today)]
+        "months": [month_text(month, year=month.year) for month in plan_months(plan=plan, today=today)]
         if plan
         else [],
         "series": [

@@ -200,7 +200,7 @@ def test_it_lets_the_reform_office_send_a_unit_a_reminder(
     assert digest.reminders == [reminder]
     assert "催办" in mail.outbox[0].subject
     assert "请本周内报送" in mail.outbox[0].body
-    assert "跑改办（office）催办" in mail.outbox[0].body
+    assert "跑改办 office 催办" in mail.outbox[0].body
     assertContains(client.get(reverse("tasks:detail", args=[task.pk])), "上次催办：2019年7月15日 09:30")
 
 
