@@ -96,7 +96,7 @@ class ReminderAdmin(ReadOnlyMixin, CalendarWarningMixin, admin.ModelAdmin):
         "unit",
         "task_name",
         "reason",
-        "period",
+        "period_label",
         "state",
         "sent_at",
         "attempts",
@@ -110,6 +110,10 @@ class ReminderAdmin(ReadOnlyMixin, CalendarWarningMixin, admin.ModelAdmin):
     @admin.display(description="任务", ordering="task__indicator__position")
     def task_name(self, reminder):
         return reminder.task.name if reminder.task_id else str(reminder.plan or "—")
+
+    @admin.display(description="周期", ordering="period")
+    def period_label(self, reminder):
+        return reminder.period_label
 
     @admin.display(description="状态")
     def state(self, reminder):
