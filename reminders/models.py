@@ -38,7 +38,7 @@ class WorkdayOverride(models.Model):
         ordering = ["-date"]
 
     def __str__(self):
-        return f"{self.date:%Y-%m-%d} {_('上班') if self.is_workday else _('放假')}"
+        return f"{day_text(self.date)} {_('上班') if self.is_workday else _('放假')}"
 
 
 class HolidayYear(models.Model):
@@ -370,7 +370,7 @@ class SweepRun(models.Model):
         constraints = [models.UniqueConstraint(fields=["kind", "period"], name="sweep_run_once_per_period")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.period:%Y-%m-%d}"
+        return f"{self.get_kind_display()} {day_text(self.period)}"
 
 
 # The channels beside e-mail: their own module, so that this one stays the notices'.
