@@ -2,6 +2,7 @@
 (all or nothing). 催办所选 is reminders/tests/test_bulk_remind.py."""
 
 import io
+import re
 
 import pytest
 from django.contrib.messages import get_messages
@@ -147,3 +148,16 @@ def test_it_offers_the_tick_boxes_to_the_office_only(client, office, leader, com
     client.force_login(leader)
     page = client.get(reverse("tasks:overview"), {"show": "review"}).content.decode()
     assert 'name="task"' not in page and 'id="bulk"' not in page
+
+
+def test_it_exports_the_list_in_chinese_for_an_english_reader(client, office, plan_2019, july_15):
+    client.cookies["django_language"] = "en"
+    client.force_login(office)
+    response = client.get(reverse("tasks:overview_export"), {"show": "all"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert [cell.value for cell in sheet[2]][:3] == ["序号", "指标名称", "目标任务"]
+    assert sheet["A1"].value.endswith("（2019年7月15日导出）")
+    assert sheet.oddFooter.center.text == "第 &P 页 共 &N 页"
+    words = {cell.value for row in sheet.iter_rows(min_row=3) for cell in (row[4], row[5], row[6])}
+    assert {"牵头", "未启动"} <= words
+    assert not any(re.search(r"[A-Za-z]{3,}", str(word)) for word in words)  # no "Lead", "Jul", "Not started"
