@@ -116,13 +116,14 @@ def test_it_verifies_nothing_when_one_ticked_task_changed_or_is_not_completed(
     client.force_login(office)
     response = client.post(reverse("tasks:review_bulk"), {"task": ticks})
     [message] = messages_of(response)
-    assert message.startswith("没有核实任何任务：9 区数管局 在页面打开后已有变更")
+    assert message.startswith(f"没有核实任何任务：{completed[1]} 在页面打开后已有变更")
+    assert str(completed[1]).startswith("2019 · 9 所有民生事项")  # the task by its text
     assert not Review.objects.exists()
     assert Task.objects.filter(status=Task.Status.VERIFIED).count() == 0
 
     fresh = [Task.objects.get(pk=t.pk) for t in completed]
     response = client.post(reverse("tasks:review_bulk"), {"task": _ticks(fresh)})
-    assert "：9 区数管局：只有单位报送为已完成的任务才能审核。请刷新" in messages_of(response)[-1]
+    assert f"：{completed[1]}：只有单位报送为已完成的任务才能审核。请刷新" in messages_of(response)[-1]
     assert not Review.objects.exists()
 
 
