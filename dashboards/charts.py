@@ -6,6 +6,8 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 
+from xsreform.dates import chinese, day_text, month_day_text, month_text
+
 from .figures import Overview
 
 
@@ -67,9 +69,10 @@ def dashboard_charts(overview: Overview) -> dict:
             "range": _calendar_range(overview),
             "label": _("当日到期任务数"),
             "data": [
-                [r.day.isoformat(), r.figures.total, r.figures.verified, r.figures.overdue]
+                [r.day.isoformat(), r.figures.total, r.figures.verified, r.figures.overdue, day_text(r.day)]
                 for r in overview.days
             ],
+            "names": "ZH" if chinese() else "EN",  # ECharts' own month and weekday names
             "words": {"due": _("到期"), "verified": _("已办结"), "overdue": _("已逾期")},
         },
         "ranking": {
@@ -90,16 +93,13 @@ def dashboard_charts(overview: Overview) -> dict:
 
 
 def _day_label(day: dt.date, year: int) -> str:
-    """A trend point's day; its year too when it is not the plan's."""
-    if day.year == year:
-        return _("%(month)d月%(day)d日") % {"month": day.month, "day": day.day}
-    return _("%(year)d年%(month)d月%(day)d日") % {"year": day.year, "month": day.month, "day": day.day}
+    """A trend point's day (7月31日 / 31 Jul); its year too when it is not the plan's."""
+    return month_day_text(day, year=year)
 
 
 def _month_label(month: dt.date, year: int) -> str:
-    if month.year == year:
-        return _("%(month)d月") % {"month": month.month}
-    return _("%(year)d年%(month)d月") % {"year": month.year, "month": month.month}
+    """7月 / Jul; 2020年1月 / Jan 2020 outside the plan's year."""
+    return month_text(month, year=year)
 
 
 def _calendar_range(overview: Overview) -> list[str] | str:

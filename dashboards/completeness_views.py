@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 
 from departments.models import Unit
 from indicators.models import Plan
-from indicators.xlsx import Sheet, write_workbook
+from indicators.xlsx import WHOLE, WHOLE_PERCENT, Sheet, in_site_language, percent, write_workbook
 from tasks import access
 from tasks.templatetags.portal import cn_date
+from xsreform.dates import month_text
 
 from .completeness import completeness_month, completeness_year, plan_months
 from .forms import CompletenessFilterForm
@@ -58,32 +59,42 @@ def completeness(request):
     return render(request, "dashboards/completeness.html", context)
 
 
-@login_required
-def completeness_export(request):
-    """The month's table as a workbook (numbers as numbers)."""
-    today = timezone.localdate()
-    plan, figures, _form = _month_figures(request, today)
-    if figures is None:
-        raise Http404(_("该年度还没有可统计的月份。"))
+@in_site_language
+def _completeness_workbook(*, plan, figures) -> bytes:
+    """The month's table and the definitions, in Chinese (numbers as numbers)."""
     caption = _("%(title)s %(month)d月报送完整率（统计至%(date)s）") % {
         "title": plan.title,
         "month": figures.month.month,
         "date": cn_date(figures.as_of),
     }
-    headers = [_("单位"), _("待报送任务"), _("已报送"), _("未报送"), _("完整率（%）"), _("是否全部报送")]
+    headers = [_("单位"), _("待报送任务"), _("已报送"), _("未报送"), _("完整率"), _("是否全部报送")]
     rows = [
-        [unit.name, unit.open, unit.reported, unit.missing, unit.rate, _("是") if unit.complete else _("否")]
+        [
+            unit.name,
+            unit.open,
+            unit.reported,
+            unit.missing,
+            percent(unit.rate),
+            _("是") if unit.complete else _("否"),
+        ]
         for unit in figures.units
     ]
     rows.append(
-        [_("合计"), figures.open, figures.reported, figures.open - figures.reported, figures.rate, ""]
+        [
+            _("合计"),
+            figures.open,
+            figures.reported,
+            figures.open - figures.reported,
+            percent(figures.rate),
+            "",
+        ]
     )
     notes = [
         [_("待报送任务"), _("该月月底（本月为今天）仍在计划中、尚未核实办结的任务。")],
         [_("已报送"), _("该月内（北京时间）至少报送过一次进展的待报送任务。")],
         [_("完整率"), _("已报送 ÷ 待报送任务，向下取整。")],
     ]
-    content = write_workbook(
+    return write_workbook(
         [
             Sheet(
                 title=_("报送完整率"),
@@ -91,7 +102,7 @@ def completeness_export(request):
                 headers=headers,
                 rows=rows,
                 widths=[28, 12, 10, 10, 12, 14],
-                numbers=True,
+                formats=[None, WHOLE, WHOLE, WHOLE, WHOLE_PERCENT, None],
             ),
             Sheet(
                 title=_("统计口径"),
@@ -102,6 +113,16 @@ def completeness_export(request):
             ),
         ]
     )
+
+
+@login_required
+def completeness_export(request):
+    """The month's table as a workbook (numbers as numbers)."""
+    today = timezone.localdate()
+    plan, figures, _form = _month_figures(request, today)
+    if figures is None:
+        raise Http404(_("该年度还没有可统计的月份。"))
+    content = _completeness_workbook(plan=plan, figures=figures)
     filename = f"报送完整率-{plan.year}-{figures.month.month:02d}.xlsx"
     return HttpResponse(
         content,
@@ -131,7 +152,7 @@ def unit_completeness(request, pk=None):
     plan = by_year.get(asked) or by_year.get(str(today.year)) or (plans[0] if plans else None)
     years = completeness_year(plan=plan, units=units, today=today) if plan else []
     chart = {
-        "months": [_("%(month)d月") % {"month": month.month} for month in plan_months(plan=plan, today=today)]
+        "months": [month_text(month, year=month.year) for month in plan_months(plan=plan, today=today)]
         if plan
         else [],
         "series": [

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 
 from tasks.forms import QueryForm
 from tasks.templatetags.portal import cn_date
+from xsreform.dates import month_text
 
 from .asof import StatusFilter
 
@@ -79,5 +80,5 @@ class CompletenessFilterForm(QueryForm):
             for p in plans
         ]
         self.fields["plan"].initial = plan.year if plan else None
-        self.fields["month"].choices = [(m.month, _("%(month)d月") % {"month": m.month}) for m in months]
+        self.fields["month"].choices = [(m.month, month_text(m, year=m.year)) for m in months]
         self.fields["month"].initial = months[-1].month if months else None

@@ -3,7 +3,9 @@ columns plus each unit's status, percent, latest 进展情况 and 存在问题 a
 days overdue, with a summary sheet by unit and a sheet of definitions.
 
 Written through indicators.xlsx.write_workbook, so it prints on landscape
-pages with the header repeated, and no cell can become a formula. The
+pages with the header repeated and page numbers, counts, days and rates are
+numbers (rates as percents of a fraction), and no cell can become a formula.
+Always in Chinese, whatever the interface language (indicators.xlsx.in_site_language). The
 figures use the dashboard's definitions (dashboards.asof and .figures): the same as-of
 state, overdue and on-time rules, so the report and the overview agree."""
 
@@ -14,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from indicators.annex import COLUMNS
 from indicators.models import Indicator, Plan
-from indicators.xlsx import Sheet, write_workbook
+from indicators.xlsx import PERCENT, WHOLE, WHOLE_PERCENT, Sheet, in_site_language, percent, write_workbook
 from tasks.models import ProgressReport, Task
 
 from .asof import day_end, task_states
@@ -64,10 +66,10 @@ def _task_rows(*, plan: Plan, as_of: dt.date, today: dt.date) -> list[list]:
                 task.unit.name,
                 Task.Role(task.role).label,
                 Task.Status(task.status).label,
-                "" if task.latest_percent is None else f"{task.latest_percent}%",
+                percent(task.latest_percent),
                 task.latest_progress or "",
                 task.latest_problems or "",
-                (as_of - task.due_date).days if overdue else "",
+                (as_of - task.due_date).days if overdue else None,
             ]
         )
     return rows
@@ -85,6 +87,7 @@ TASK_HEADERS = [
     "逾期天数",
 ]
 TASK_WIDTHS = [6, 12, 40, 16, 20, 8, 16, 6, 10, 8, 40, 28, 8]
+TASK_FORMATS = [None] * 9 + [WHOLE_PERCENT, None, None, WHOLE]
 
 SUMMARY_HEADERS = [
     "排名",
@@ -104,6 +107,7 @@ SUMMARY_HEADERS = [
     "按期完成率",
 ]
 SUMMARY_WIDTHS = [6, 24, 8, 8, 8, 8, 10, 8, 8, 8, 8, 8, 8, 10, 10]
+SUMMARY_FORMATS = [WHOLE, None] + [WHOLE] * 12 + [PERCENT]
 
 
 def _summary_row(rank, name: str, figures: Figures, lead: int, responsible: int) -> list:
@@ -123,7 +127,7 @@ def _summary_row(rank, name: str, figures: Figures, lead: int, responsible: int)
         figures.assessable,
         figures.on_time,
         figures.extended_on_time,
-        "—" if rate is None else f"{rate:g}%",
+        "—" if rate is None else percent(rate),
     ]
 
 
@@ -166,6 +170,7 @@ NOTES = [
 ]
 
 
+@in_site_language
 def monthly_report_workbook(*, plan: Plan, as_of: dt.date, today: dt.date) -> bytes:
     """The 月度通报 workbook: 任务进展 (one row per unit's task), 单位汇总
     (by unit, ranked by on-time rate, with a total), 目标达成 (each confirmed
@@ -180,6 +185,7 @@ def monthly_report_workbook(*, plan: Plan, as_of: dt.date, today: dt.date) -> by
                 headers=TASK_HEADERS,
                 rows=_task_rows(plan=plan, as_of=as_of, today=today),
                 widths=TASK_WIDTHS,
+                formats=TASK_FORMATS,
             ),
             Sheet(
                 title="单位汇总",
@@ -187,6 +193,7 @@ def monthly_report_workbook(*, plan: Plan, as_of: dt.date, today: dt.date) -> by
                 headers=SUMMARY_HEADERS,
                 rows=_summary_rows(units),
                 widths=SUMMARY_WIDTHS,
+                formats=SUMMARY_FORMATS,
             ),
             Sheet(
                 title="目标达成",
@@ -194,7 +201,6 @@ def monthly_report_workbook(*, plan: Plan, as_of: dt.date, today: dt.date) -> by
                 headers=ATTAINMENT_HEADERS,
                 rows=attainment_sheet_rows(plan=plan, as_of=as_of),
                 widths=ATTAINMENT_WIDTHS,
-                numbers=True,
             ),
             Sheet(title="统计口径", caption=caption, headers=NOTES[0], rows=NOTES[1:], widths=[20, 90]),
         ]

@@ -32,6 +32,7 @@ from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHEET_MAIN_NS, WORKSHEET_T
 from openpyxl.xml.functions import fromstring, iterparse
 
 from departments.models import Unit
+from xsreform.dates import day_text
 
 from .models import EXCEL_CELL_MAX_CHARS, Indicator, Plan, validate_plan_year
 
@@ -651,7 +652,7 @@ def _parse_row(annex: Annex, state: _RowState, row: int, values: tuple, columns)
     else:
         if due_date.year != annex.year:
             annex.warnings.append(
-                problem("deadline", f"截止日期 {due_date:%Y-%m-%d} 不在计划年度 {annex.year} 年内。")
+                problem("deadline", f"截止日期 {day_text(due_date)} 不在计划年度 {annex.year} 年内。")
             )
 
     if len(annex.errors) == errors_before:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from departments.models import Unit
+from xsreform.dates import day_text
 
 from .models import Consultation, ConsultationAnswer, Indicator
 from .selectors import consultation_unit_items, plan_unit_ids
@@ -21,10 +22,6 @@ logger = logging.getLogger(__name__)
 
 Kind = ConsultationAnswer.Kind
 DEEMED_TEXT = "逾期未反馈，视作无意见"
-
-
-def _cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 @transaction.atomic
@@ -52,7 +49,7 @@ def consultation_answer(
     consultation = Consultation.objects.select_related("plan").get(pk=consultation.pk)
     if not consultation.accepts_answers(today):
         raise ValidationError(
-            _("征求意见已于%(date)s截止，反馈不能再提交或修改。") % {"date": _cn_date(consultation.deadline)},
+            _("征求意见已于%(date)s截止，反馈不能再提交或修改。") % {"date": day_text(consultation.deadline)},
             code="closed",
         )
     if unit.pk not in plan_unit_ids(consultation.plan):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from departments.models import Unit, UnitAlias
 
 from .models import Consultation, ConsultationAnswer, Indicator, IndicatorUnit, Plan, Target
-from .xlsx import Sheet, write_workbook
+from .xlsx import Sheet, in_site_language, write_workbook
 
 
 def plan_expected_units(plan: Plan) -> dict[tuple[int, int], tuple[str, dt.date]]:
@@ -216,9 +216,15 @@ def consultation_feedback(consultation: Consultation, *, kind: str = "") -> Feed
     )
 
 
+def _cn_day(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+@in_site_language
 def consultation_feedback_xlsx(table: Feedback, plan: Plan) -> bytes:
-    """The feedback table as a workbook (indicators.xlsx: every cell text,
-    never a formula), one row per answer; the units yet to answer below."""
+    """The feedback table as a workbook (indicators.xlsx: text never becomes a
+    formula), one row per answer; the units yet to answer below. In Chinese,
+    whatever the interface language."""
     rows = []
     for a in table.answers:
         rows.append(
@@ -228,10 +234,10 @@ def consultation_feedback_xlsx(table: Feedback, plan: Plan) -> bytes:
                 a.unit.name,
                 a.get_kind_display(),
                 a.text if a.kind == ConsultationAnswer.Kind.COMMENT else "",
-                a.proposed_due_date.isoformat() if a.proposed_due_date else "",
+                _cn_day(a.proposed_due_date) if a.proposed_due_date else "",
                 a.proposed_units,
                 (a.answered_by.get_full_name() or a.answered_by.username) if a.answered_by_id else "",
-                timezone.localtime(a.answered_at).strftime("%Y-%m-%d %H:%M"),
+                f"{_cn_day(timezone.localtime(a.answered_at))} {timezone.localtime(a.answered_at):%H:%M}",
                 a.get_decision_display() if a.decision else "",
                 a.reply,
             ]
@@ -240,7 +246,7 @@ def consultation_feedback_xlsx(table: Feedback, plan: Plan) -> bytes:
         rows.append(["", "", unit.name, "未反馈", "", "", "", "", "", "", ""])
     sheet = Sheet(
         title="征求意见反馈",
-        caption=f"{plan} 征求意见反馈",
+        caption=f"{plan} 征求意见反馈（{_cn_day(timezone.localdate())}导出）",
         headers=[
             "序号",
             "目标任务",

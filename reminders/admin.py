@@ -10,6 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.models import Plan
 from tasks.admin import ReadOnlyMixin
+from xsreform.dates import day_text
 
 from .models import Delivery, HolidayYear, Reminder, SweepRun, WorkdayOverride
 from .selectors import Status
@@ -67,7 +68,7 @@ class HolidayYearForm(forms.ModelForm):
         if not_off:
             raise forms.ValidationError(
                 _("%(days)s 仍按工作日计算：请先在“工作日调整”中录入该年度的放假和调休安排。")
-                % {"days": "、".join(day.isoformat() for day in not_off)}
+                % {"days": "、".join(day_text(day) for day in not_off)}
             )
         return year
 
@@ -93,22 +94,26 @@ class ReminderAdmin(ReadOnlyMixin, CalendarWarningMixin, admin.ModelAdmin):
     list_display = [
         "remind_after",
         "unit",
-        "indicator_code",
+        "task_name",
         "reason",
-        "period",
+        "period_label",
         "state",
         "sent_at",
         "attempts",
     ]
     list_filter = ["reason", ("sent_at", admin.EmptyFieldListFilter), "task__indicator__plan", "plan"]
     search_fields = ["unit__name", "task__indicator__code", "recipients", "period"]
-    list_select_related = ["unit", "task__indicator", "plan"]
+    list_select_related = ["unit", "task__indicator__plan", "plan"]
     date_hierarchy = "remind_after"
     list_per_page = 100
 
-    @admin.display(description="序号", ordering="task__indicator__position")
-    def indicator_code(self, reminder):
-        return reminder.task.indicator.code if reminder.task_id else "—"
+    @admin.display(description="任务", ordering="task__indicator__position")
+    def task_name(self, reminder):
+        return reminder.task.name if reminder.task_id else str(reminder.plan or "—")
+
+    @admin.display(description="周期", ordering="period")
+    def period_label(self, reminder):
+        return reminder.period_label
 
     @admin.display(description="状态")
     def state(self, reminder):

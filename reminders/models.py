@@ -4,6 +4,7 @@ sweep's run. The tables were tasks_* until the house move (migration
 reminders/0001 took them over as they were; 0002 renamed them)."""
 
 import datetime as dt
+import re
 
 from django.conf import settings
 from django.db import models
@@ -17,7 +18,7 @@ from simple_history.models import HistoricalRecords
 from departments.models import Unit
 from indicators.models import Plan
 from tasks.models import Task
-from tasks.templatetags.portal import cn_date
+from xsreform.dates import day_text, month_text
 
 
 class WorkdayOverride(models.Model):
@@ -37,7 +38,7 @@ class WorkdayOverride(models.Model):
         ordering = ["-date"]
 
     def __str__(self):
-        return f"{self.date:%Y-%m-%d} {_('上班') if self.is_workday else _('放假')}"
+        return f"{day_text(self.date)} {_('上班') if self.is_workday else _('放假')}"
 
 
 class HolidayYear(models.Model):
@@ -281,7 +282,7 @@ class Reminder(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_reason_display()} · {self.task_id or self.plan_id} · {self.period}"
+        return f"{self.get_reason_display()} · {self.task_id or self.plan_id} · {self.period_label}"
 
     def get_absolute_url(self) -> str:
         """Where the notice sends its reader: the task, or for a notice about
@@ -293,6 +294,28 @@ class Reminder(models.Model):
         if self.reason == self.Reason.PLAN_ADOPTED:
             return f"{reverse('tasks:mine')}?plan={self.plan.year}"
         return reverse("plans:detail", args=[self.plan.year])
+
+    @property
+    def period_label(self) -> str:
+        """The period as the interface language writes it, for pages and
+        messages (the stored `period` is a key: 2019-07-31#1, 2019-07,
+        2019/2019-W36): 2019年7月31日（第 2 次）/ 31 Jul 2019 (time 2),
+        2019年7月 / Jul 2019, the week's Monday."""
+        from django.utils.translation import gettext
+
+        period = self.period.split("/", 1)[-1]  # a plan's notices start with its year
+        if match := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:#(\d+))?", period):
+            year, month, day, repeat = match.groups()
+            text = day_text(dt.date(int(year), int(month), int(day)))
+            if repeat and int(repeat):
+                text += gettext("（第 %(n)d 次）") % {"n": int(repeat) + 1}
+            return text
+        if match := re.fullmatch(r"(\d{4})-(\d{2})", period):
+            return month_text(dt.date(int(match[1]), int(match[2]), 1))
+        if match := re.fullmatch(r"(\d{4})-W(\d{2})", period):
+            monday = dt.date.fromisocalendar(int(match[1]), int(match[2]), 1)
+            return gettext("%(day)s 起的一周") % {"day": day_text(monday)}
+        return self.period
 
     @classmethod
     def overdue_repeat(
@@ -343,7 +366,7 @@ class Reminder(models.Model):
 
 
 def _date(value: str) -> str:
-    return cn_date(dt.date.fromisoformat(value))
+    return day_text(dt.date.fromisoformat(value))
 
 
 def _short(text: str, chars: int = 80) -> str:
@@ -407,7 +430,7 @@ class SweepRun(models.Model):
         constraints = [models.UniqueConstraint(fields=["kind", "period"], name="sweep_run_once_per_period")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.period:%Y-%m-%d}"
+        return f"{self.get_kind_display()} {day_text(self.period)}"
 
 
 # The channels beside e-mail: their own module, so that this one stays the notices'.

@@ -207,7 +207,7 @@ def remind_bulk(request):
         return redirect(form.back(request))
     tasks = list(
         access.visible_tasks(request.user)
-        .select_related("indicator", "unit")
+        .select_related("indicator__plan", "unit")
         .filter(pk__in=form.cleaned_data["task"])
     )
     outcome = services.reminders_create_manual_bulk(
@@ -223,12 +223,12 @@ def remind_bulk(request):
         messages.info(
             request,
             _("今天已催办过、不再重复发送：%(tasks)s。")
-            % {"tasks": "、".join(f"{t.indicator.code} {t.unit.name}" for t in outcome.already)},
+            % {"tasks": "、".join(str(t) for t in outcome.already)},
         )
     if outcome.skipped:
         messages.info(
             request,
             _("已办结或已停用、无需催办：%(tasks)s。")
-            % {"tasks": "、".join(f"{t.indicator.code} {t.unit.name}" for t in outcome.skipped)},
+            % {"tasks": "、".join(str(t) for t in outcome.skipped)},
         )
     return redirect(form.back(request))

@@ -10,10 +10,10 @@ from .models import Evidence, ProgressReport, Review, Task
 
 @admin.register(Task)
 class TaskAdmin(SimpleHistoryAdmin):
-    list_display = ["indicator_code", "unit", "role", "status", "due_date", "is_active", "version"]
+    list_display = ["task_name", "unit", "role", "status", "due_date", "is_active", "version"]
     list_filter = ["indicator__plan", "role", "status", "is_active", "unit__unit_type"]
     search_fields = ["indicator__code", "indicator__task_text", "unit__name"]
-    list_select_related = ["indicator", "unit"]
+    list_select_related = ["indicator__plan", "unit"]
     raw_id_fields = ["indicator", "unit"]
     # Status moves through reports and reviews in the portal, which keep
     # the version check; an admin edit would bypass it.
@@ -35,9 +35,9 @@ class TaskAdmin(SimpleHistoryAdmin):
             )
             signals.send_on_commit(task_ids=[obj.pk], why="synced")
 
-    @admin.display(description="序号", ordering="indicator__position")
-    def indicator_code(self, task):
-        return task.indicator.code
+    @admin.display(description="任务", ordering="indicator__position")
+    def task_name(self, task):
+        return task.name
 
 
 class ReadOnlyMixin:
@@ -82,7 +82,7 @@ class ProgressReportAdmin(ReadOnlyAdmin):
     list_display = ["task", "status", "percent", "author", "created_at"]
     list_filter = ["status", "task__indicator__plan"]
     search_fields = ["task__indicator__code", "task__unit__name", "progress"]
-    list_select_related = ["task__indicator", "task__unit", "author"]
+    list_select_related = ["task__indicator__plan", "task__unit", "author"]
     inlines = [EvidenceInline]
 
 
@@ -91,4 +91,4 @@ class ReviewAdmin(ReadOnlyAdmin):
     list_display = ["task", "decision", "reviewer", "created_at"]
     list_filter = ["decision", "task__indicator__plan"]
     search_fields = ["task__indicator__code", "task__unit__name", "reason"]
-    list_select_related = ["task__indicator", "task__unit", "reviewer"]
+    list_select_related = ["task__indicator__plan", "task__unit", "reviewer"]

@@ -1,13 +1,13 @@
 """全部任务 as a workbook: the rows of the filtered list, written through the
 project's safe writer (indicators.xlsx: text never becomes a formula),
-percentages and days as numbers."""
+percentages and days as numbers, in Chinese whatever the interface language."""
 
 import datetime as dt
 
 from django.utils.translation import gettext as _
 
 from indicators.models import Plan
-from indicators.xlsx import Sheet, write_workbook
+from indicators.xlsx import WHOLE, WHOLE_PERCENT, Sheet, in_site_language, percent, write_workbook
 
 from .templatetags.portal import cn_date
 
@@ -19,6 +19,7 @@ def task_list_filename(*, plan: Plan | None, today: dt.date) -> str:
     return f"全部任务-{year}{today:%Y%m%d}.xlsx"
 
 
+@in_site_language
 def task_list_workbook(*, rows, today: dt.date, title: str) -> bytes:
     """`rows`: tasks with indicator, unit and the latest report annotated
     (tasks.selectors.task_list)."""
@@ -30,7 +31,7 @@ def task_list_workbook(*, rows, today: dt.date, title: str) -> bytes:
         _("角色"),
         _("截止日期"),
         _("状态"),
-        _("完成进度（%）"),
+        _("完成进度"),
         _("最近报送"),
         _("逾期天数"),
         _("退回理由"),
@@ -47,7 +48,7 @@ def task_list_workbook(*, rows, today: dt.date, title: str) -> bytes:
                 task.get_role_display(),
                 cn_date(task.due_date),
                 task.get_status_display(),
-                task.latest_percent,
+                percent(task.latest_percent),
                 cn_date(task.latest_reported_at),
                 overdue,
                 task.return_reason or "",
@@ -62,7 +63,7 @@ def task_list_workbook(*, rows, today: dt.date, title: str) -> bytes:
                 headers=headers,
                 rows=body,
                 widths=[6, 14, 60, 16, 6, 14, 8, 8, 14, 8, 30],
-                numbers=True,
+                formats=[None] * 7 + [WHOLE_PERCENT, None, WHOLE, None],
             )
         ]
     )

@@ -17,19 +17,24 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from . import access, signals
 from .models import ExtensionEvidence, ExtensionRequest, Task
-from .services import _stored
 from .templatetags.portal import cn_date
 from .uploads import evidence_check, evidence_store
 
 logger = logging.getLogger(__name__)
 
 REASON_MAX = 2000
+
+
+def _extension_reason(old: dt.date, new: dt.date) -> str:
+    """The history's reason for an approved extension: data, so in the site's
+    language (days included), whatever language the approver reads."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return (_("批准延期：%(old)s → %(new)s") % {"old": cn_date(old), "new": cn_date(new)})[:100]
 
 
 @transaction.atomic
@@ -137,10 +142,7 @@ def extension_decide(
         [task],
         update=True,
         default_user=user,
-        default_change_reason=(
-            _stored(gettext_lazy("批准延期：%(old)s → %(new)s"))
-            % {"old": cn_date(old_date), "new": cn_date(new_date)}
-        )[:100],
+        default_change_reason=_extension_reason(old_date, new_date),
         default_date=now,
     )
     _decide(

@@ -135,8 +135,22 @@ class Task(models.Model):
             ),
         ]
 
+    NAME_CHARS = 24  # of the task's text in its name
+
     def __str__(self):
-        return f"{self.indicator.code} · {self.unit.name}"
+        return f"{self.name} · {self.unit.name}"
+
+    @property
+    def name(self) -> str:
+        """The task as every page, message and list names it: the plan's
+        year, the item's number and the start of its text — 2019 · 36
+        推进数据共享和一窗受理… (the `task_name` template filter). Needs the
+        indicator and its plan (select_related("indicator__plan"))."""
+        indicator = self.indicator
+        text = " ".join(indicator.task_text.split())
+        if len(text) > self.NAME_CHARS:
+            text = text[: self.NAME_CHARS] + "…"
+        return f"{indicator.plan.year} · {indicator.code} {text}"
 
     def is_overdue(self, on: dt.date) -> bool:
         return self.status != self.Status.VERIFIED and self.due_date < on

@@ -306,7 +306,7 @@ def task_review_bulk(*, selections: Sequence[tuple[Task | None, int, int]], user
         if task is None:
             failures.append(_("任务 %(pk)s 没有找到") % {"pk": pk})
             continue
-        name = f"{task.indicator.code} {task.unit.name}"
+        name = str(task)  # 2019 · 9 所有民生事项… · 区数管局
         try:
             with transaction.atomic():
                 reviews.append(

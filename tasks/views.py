@@ -168,7 +168,7 @@ def review_bulk(request):
     tasks = {
         t.pk: t
         for t in access.visible_tasks(request.user)
-        .select_related("indicator", "unit")
+        .select_related("indicator__plan", "unit")
         .filter(pk__in=selected)
     }
     try:

@@ -120,6 +120,21 @@ def test_it_shows_a_task_and_its_report_form_in_english(english, staff, staff_ta
     assertNotContains(page, "报送进展")
 
 
+def test_it_writes_days_in_english_on_an_english_page_and_in_chinese_otherwise(
+    client, english, staff, staff_task
+):
+    due = staff_task.due_date
+    english.force_login(staff)
+    page = english.get(reverse("tasks:detail", args=[staff_task.pk]))
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    assertContains(page, f"{due.day} {months[due.month - 1]} {due.year}")
+    assertNotContains(page, f"{due.year}年{due.month}月{due.day}日")
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assertContains(
+        english.get(reverse("tasks:detail", args=[staff_task.pk])), f"{due.year}年{due.month}月{due.day}日"
+    )
+
+
 def test_it_keeps_the_staff_pages_chinese_without_the_cookie(client, staff, staff_task):
     client.force_login(staff)
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from dashboards.figures import Figures, Overview
 from tasks.models import Task
 from tasks.templatetags.portal import cn_date, status_badge
+from xsreform.dates import month_text
 
 register = template.Library()
 
@@ -46,7 +47,7 @@ def _rate(value: float | None) -> str:
 
 
 def _month(day) -> str:
-    return _("%(year)d年%(month)d月") % {"year": day.year, "month": day.month}
+    return month_text(day)
 
 
 def _head(*labels: str, text: tuple[int, ...] = (0,)) -> SafeString:

@@ -97,11 +97,15 @@ def test_it_exports_the_month_with_numbers_as_numbers(client, office, plan, aug_
     body = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=3)]
     assert body == [
         [FGJ, 2, 0, 2, 0, "否"],
-        [SGJ, 2, 1, 1, 50, "否"],
-        [BSZX, 1, 1, 0, 100, "是"],
-        ["合计", 5, 2, 3, 40, None],
+        [SGJ, 2, 1, 1, 0.5, "否"],
+        [BSZX, 1, 1, 0, 1, "是"],
+        ["合计", 5, 2, 3, 0.4, None],
     ]
-    assert sheet["B3"].data_type == "n"
+    assert (sheet["B3"].data_type, sheet["B3"].number_format) == ("n", "0")
+    assert (sheet["E4"].data_type, sheet["E4"].number_format) == (
+        "n",
+        "0%",
+    )  # 50%, a fraction shown as a percent
 
 
 def test_it_shows_staff_their_own_units_year(client, staff, plan, aug_15):
@@ -177,3 +181,23 @@ def test_it_runs_the_same_queries_for_a_unit_year_of_one_and_of_three_units(
         assert len(response.context["years"]) == 1 + len(units)
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_it_exports_the_month_in_chinese_for_an_english_reader(client, office, plan, aug_15):
+    client.cookies["django_language"] = "en"
+    client.force_login(office)
+    book = load_workbook(
+        io.BytesIO(client.get(reverse("dashboards:completeness_export"), {"month": "7"}).content)
+    )
+    assert book.sheetnames == ["报送完整率", "统计口径"]
+    sheet = book["报送完整率"]
+    assert [cell.value for cell in sheet[2]] == [
+        "单位",
+        "待报送任务",
+        "已报送",
+        "未报送",
+        "完整率",
+        "是否全部报送",
+    ]
+    assert sheet["A1"].value.endswith("7月报送完整率（统计至2019年7月31日）")
+    assert sheet.oddHeader.center.text == sheet["A1"].value

@@ -4,6 +4,7 @@ the query count at two sizes."""
 
 import datetime as dt
 import json
+import re
 
 import pytest
 import time_machine
@@ -479,3 +480,22 @@ def test_it_lets_the_office_tick_overdue_tasks_to_chase_and_not_leaders(client, 
     client.force_login(leader)
     page = client.get(reverse("dashboards:overview")).content.decode()
     assert 'form="overdue-bulk"' not in page and 'id="overdue-bulk"' not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "month", "day", "calendar", "calendar_day"),
+    [
+        ("zh-hans", r"\d{1,2}月", r"\d{1,2}月\d{1,2}日", "ZH", r"2019年\d{1,2}月\d{1,2}日"),
+        ("en", r"[A-Z][a-z]{2}", r"\d{1,2} [A-Z][a-z]{2}", "EN", r"\d{1,2} [A-Z][a-z]{2} 2019"),
+    ],
+)
+def test_it_labels_every_chart_in_the_interface_language(
+    client, plan, office, aug_15, language, month, day, calendar, calendar_day
+):
+    client.cookies["django_language"] = language
+    client.force_login(office)
+    charts = client.get(reverse("dashboards:overview")).context["charts"]
+    assert charts["months"]["names"] and all(re.fullmatch(month, name) for name in charts["months"]["names"])
+    assert charts["trend"]["days"] and all(re.fullmatch(day, label) for label in charts["trend"]["days"])
+    assert charts["calendar"]["names"] == calendar  # ECharts' month and weekday names
+    assert all(re.fullmatch(calendar_day, row[4]) for row in charts["calendar"]["data"])

@@ -68,5 +68,5 @@ def test_it_counts_on_time_after_an_extension_in_the_monthly_report(client, offi
     book = load_workbook(io.BytesIO(client.get("/tasks/dashboard/report.xlsx").content))
     rows = {row[1]: row for row in ([c.value for c in r] for r in book["单位汇总"].iter_rows(min_row=3))}
     column = SUMMARY_HEADERS.index("延期后按期")
-    assert (rows[FGJ][column - 1], rows[FGJ][column]) == ("0", "1")  # 按期完成 0, 延期后按期 1
-    assert rows["合计"][column] == "1"
+    assert (rows[FGJ][column - 1], rows[FGJ][column]) == (0, 1)  # 按期完成 0, 延期后按期 1
+    assert rows["合计"][column] == 1

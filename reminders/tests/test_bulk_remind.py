@@ -61,8 +61,8 @@ def test_it_chases_a_task_once_a_day_and_skips_verified_ones(
         client.post(reverse("reminders:remind_bulk"), {"task": _ticks(completed[1:2])})
         response = client.post(reverse("reminders:remind_bulk"), {"task": _ticks(completed)})
     assert messages_of(response)[-2:] == [
-        "今天已催办过、不再重复发送：9 区数管局。",
-        "已办结或已停用、无需催办：8 区数管局。",
+        f"今天已催办过、不再重复发送：{completed[1]}。",  # 2019 · 9 所有民生事项… · 区数管局
+        f"已办结或已停用、无需催办：{completed[0]}。",
     ]
     assert Reminder.objects.filter(reason="manual").count() == 2
 

@@ -22,7 +22,7 @@
       return;
     }
     element.style.height = height + "px";
-    var chart = echarts.init(element, null, { renderer: "canvas" });
+    var chart = echarts.init(element, null, { renderer: "canvas", locale: document.documentElement.lang.indexOf("zh") === 0 ? "ZH" : "EN" });
     option.textStyle = { fontFamily: FONT };
     option.aria = { enabled: true };
     option.animation = false;

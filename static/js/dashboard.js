@@ -32,7 +32,7 @@
       return;
     }
     element.style.height = height + "px";
-    var chart = echarts.init(element, null, { renderer: "canvas" });
+    var chart = echarts.init(element, null, { renderer: "canvas", locale: document.documentElement.lang.indexOf("zh") === 0 ? "ZH" : "EN" });
     option.textStyle = { fontFamily: FONT };
     option.aria = { enabled: true };
     option.animation = false;
@@ -120,9 +120,8 @@
     tooltip: {
       formatter: function (item) {
         var day = item.data;
-        var parts = day[0].split("-");
         return (
-          Number(parts[0]) + "年" + Number(parts[1]) + "月" + Number(parts[2]) + "日<br>" +
+          day[4] + "<br>" +
           cal.words.due + " " + day[1] + " · " + cal.words.verified + " " + day[2] + " · " +
           cal.words.overdue + " " + day[3]
         );
@@ -151,8 +150,8 @@
       bottom: 40,
       cellSize: ["auto", 18],
       yearLabel: { show: years > 1 },
-      dayLabel: { nameMap: "ZH", firstDay: 1 },
-      monthLabel: { nameMap: "ZH" },
+      dayLabel: { nameMap: cal.names, firstDay: 1 },
+      monthLabel: { nameMap: cal.names },
       itemStyle: { borderColor: "#fff", borderWidth: 2, color: "#f8f9fa" },
       splitLine: { lineStyle: { color: "#adb5bd", width: 1 } },
     },

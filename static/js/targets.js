@@ -18,7 +18,7 @@
       return;
     }
     var values = item.points.map(function (p) { return p[1]; }).concat(item.lines);
-    var chart = echarts.init(element, null, { renderer: "canvas" });
+    var chart = echarts.init(element, null, { renderer: "canvas", locale: document.documentElement.lang.indexOf("zh") === 0 ? "ZH" : "EN" });
     chart.setOption({
       textStyle: { fontFamily: FONT },
       aria: { enabled: true },

@@ -3,13 +3,13 @@
 import datetime as dt
 
 from django import template
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from indicators.models import Plan
 from tasks.models import Task
+from xsreform.dates import day_text, moment_text
 
 register = template.Library()
 
@@ -24,21 +24,15 @@ STATUS_STYLES = {
 
 @register.filter
 def cn_date(value) -> str:
-    """2019年7月31日, whatever the language (the way dates are written here)."""
-    if not value:
-        return ""
-    if isinstance(value, dt.datetime):
-        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return f"{value.year}年{value.month}月{value.day}日"
+    """A day in the interface language: 2019年7月31日 / 31 Jul 2019
+    (xsreform.dates; the name stays from when it was Chinese only)."""
+    return day_text(value)
 
 
 @register.filter
 def cn_datetime(value) -> str:
-    """2019年7月31日 09:05, in the site's time zone (Asia/Shanghai)."""
-    if not value:
-        return ""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
-    return f"{cn_date(local)} {local:%H:%M}"
+    """2019年7月31日 09:05 / 31 Jul 2019 09:05, in the site's time zone (Asia/Shanghai)."""
+    return moment_text(value)
 
 
 @register.filter
@@ -46,6 +40,24 @@ def person(user) -> str:
     if user is None:
         return _("系统")
     return user.get_full_name() or user.username
+
+
+@register.filter
+def task_name(task: Task) -> str:
+    """2019 · 36 推进数据共享和一窗受理…: the one way a task is named (Task.name)."""
+    return task.name if task else ""
+
+
+@register.filter
+def office_sender(user) -> str:
+    """Who in the reform office sent a 催办, the office named once: 跑改办 王老师;
+    just the name when it already names the office (跑改办 王老师, not
+    跑改办（跑改办 王老师）)."""
+    name = person(user)
+    office = _("跑改办")
+    if user is None or office in name or "跑改办" in name:
+        return name
+    return f"{office} {name}"
 
 
 @register.simple_tag

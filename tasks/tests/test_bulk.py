@@ -2,6 +2,7 @@
 (all or nothing). 催办所选 is reminders/tests/test_bulk_remind.py."""
 
 import io
+import re
 
 import pytest
 from django.contrib.messages import get_messages
@@ -72,9 +73,9 @@ def test_it_exports_the_filtered_list_with_numbers_as_numbers(client, office, st
     assert len(rows) == Task.objects.filter(unit=sgj).count()
     assert {row[3].value for row in rows} == {"区数管局"}
     row_8 = next(row for row in rows if row[0].value == "8")
-    assert (row_8[7].value, row_8[7].data_type) == (30, "n")
+    assert (row_8[7].value, row_8[7].data_type, row_8[7].number_format) == (0.3, "n", "0%")  # shows 30%
     overdue = next(row for row in rows if row[0].value == "2")  # due 30 June, 15 days late
-    assert (overdue[9].value, overdue[9].data_type) == (15, "n")
+    assert (overdue[9].value, overdue[9].data_type, overdue[9].number_format) == (15, "n", "0")
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
 
@@ -115,13 +116,14 @@ def test_it_verifies_nothing_when_one_ticked_task_changed_or_is_not_completed(
     client.force_login(office)
     response = client.post(reverse("tasks:review_bulk"), {"task": ticks})
     [message] = messages_of(response)
-    assert message.startswith("没有核实任何任务：9 区数管局 在页面打开后已有变更")
+    assert message.startswith(f"没有核实任何任务：{completed[1]} 在页面打开后已有变更")
+    assert str(completed[1]).startswith("2019 · 9 所有民生事项")  # the task by its text
     assert not Review.objects.exists()
     assert Task.objects.filter(status=Task.Status.VERIFIED).count() == 0
 
     fresh = [Task.objects.get(pk=t.pk) for t in completed]
     response = client.post(reverse("tasks:review_bulk"), {"task": _ticks(fresh)})
-    assert "：9 区数管局：只有单位报送为已完成的任务才能审核。请刷新" in messages_of(response)[-1]
+    assert f"：{completed[1]}：只有单位报送为已完成的任务才能审核。请刷新" in messages_of(response)[-1]
     assert not Review.objects.exists()
 
 
@@ -147,3 +149,16 @@ def test_it_offers_the_tick_boxes_to_the_office_only(client, office, leader, com
     client.force_login(leader)
     page = client.get(reverse("tasks:overview"), {"show": "review"}).content.decode()
     assert 'name="task"' not in page and 'id="bulk"' not in page
+
+
+def test_it_exports_the_list_in_chinese_for_an_english_reader(client, office, plan_2019, july_15):
+    client.cookies["django_language"] = "en"
+    client.force_login(office)
+    response = client.get(reverse("tasks:overview_export"), {"show": "all"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert [cell.value for cell in sheet[2]][:3] == ["序号", "指标名称", "目标任务"]
+    assert sheet["A1"].value.endswith("（2019年7月15日导出）")
+    assert sheet.oddFooter.center.text == "第 &P 页 共 &N 页"
+    words = {cell.value for row in sheet.iter_rows(min_row=3) for cell in (row[4], row[5], row[6])}
+    assert {"牵头", "未启动"} <= words
+    assert not any(re.search(r"[A-Za-z]{3,}", str(word)) for word in words)  # no "Lead", "Jul", "Not started"
