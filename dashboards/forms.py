@@ -8,6 +8,8 @@ from tasks.forms import QueryForm
 from tasks.templatetags.portal import cn_date
 
 from .asof import StatusFilter
+from .bulletin_text import check_template
+from .models import BulletinTemplate
 
 
 class OverviewFilterForm(QueryForm):
@@ -81,3 +83,29 @@ class CompletenessFilterForm(QueryForm):
         self.fields["plan"].initial = plan.year if plan else None
         self.fields["month"].choices = [(m.month, _("%(month)d月") % {"month": m.month}) for m in months]
         self.fields["month"].initial = months[-1].month if months else None
+
+
+class BulletinTemplatesForm(forms.Form):
+    """通报模板: one template per part of the 通报, each checked against the
+    figures (syntax, unknown variables) with a Chinese message."""
+
+    def __init__(self, data=None, *, initial, figures):
+        super().__init__(data, initial=initial)
+        self.figures = figures
+        for section, label in BulletinTemplate.Section.choices:
+            self.fields[section] = forms.CharField(
+                label=label,
+                required=section == BulletinTemplate.Section.TITLE,
+                strip=False,
+                max_length=20_000,
+                widget=forms.Textarea(attrs={"rows": 6, "class": "form-control font-monospace small"}),
+            )
+
+    def clean(self):
+        data = super().clean()
+        for section in BulletinTemplate.Section.values:
+            if section in data:
+                problem = check_template(section, data[section], self.figures)
+                if problem:
+                    self.add_error(section, problem)
+        return data
