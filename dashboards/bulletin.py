@@ -209,7 +209,7 @@ def overdue_groups(scope: Scope) -> list[OverdueGroup]:
 
 
 OVERDUE_HEADERS = ["序号", "目标任务", "牵头单位", "责任单位", "截止日期", "逾期天数"]
-OVERDUE_WIDTHS = [12, 60, 24, 28, 18, 14]
+OVERDUE_WIDTHS = [12, 54, 24, 30, 22, 14]
 RANKING_HEADERS = [
     "排名",
     "单位",
@@ -221,7 +221,7 @@ RANKING_HEADERS = [
     "延期后按期",
     "按期完成率",
 ]
-RANKING_WIDTHS = [12, 40, 14, 14, 14, 14, 16, 14, 18]
+RANKING_WIDTHS = [12, 38, 14, 14, 14, 14, 16, 16, 18]
 
 
 def _rate(value: float | None) -> str:
@@ -246,7 +246,8 @@ def bulletin_document(*, plan: Plan, as_of: dt.date, today: dt.date, texts: dict
 
     docx.add_page_break(document)
     groups = overdue_groups(scope)
-    docx.add_caption(document, f"附表1　逾期任务清单（{len(groups)}项）")
+    count = f"{len(groups)}项指标、{overview.totals.overdue}项任务" if groups else "无"
+    docx.add_caption(document, f"附表1　逾期任务清单（{count}）")
     docx.add_table(
         document,
         OVERDUE_HEADERS,

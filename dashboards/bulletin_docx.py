@@ -126,6 +126,8 @@ def add_table(document, headers: list[str], rows: list[list], widths_mm: list[fl
     table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
+    for column, width in zip(table.columns, widths_mm, strict=True):
+        column.width = Mm(width)  # the grid, which LibreOffice and WPS read
     _cells(table.rows[0], headers, widths_mm, font=HEADING_FONT, align=WD_ALIGN_PARAGRAPH.CENTER)
     header = table.rows[0]._tr.get_or_add_trPr()
     repeat = OxmlElement("w:tblHeader")
