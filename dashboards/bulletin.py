@@ -13,6 +13,7 @@ variables are listed in FIGURE_NAMES and docs/dashboards.md."""
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Plan
@@ -229,8 +230,14 @@ def _rate(value: float | None) -> str:
 
 
 def bulletin_document(*, plan: Plan, as_of: dt.date, today: dt.date, texts: dict | None = None) -> bytes:
-    """The 通报 of the plan as of the end of `as_of`. Raises
-    bulletin_text.TemplateProblem when a template cannot be rendered."""
+    """The 通报 of the plan as of the end of `as_of`, in Chinese whatever
+    the interface language. Raises bulletin_text.TemplateProblem when a
+    template cannot be rendered."""
+    with translation.override("zh-hans"):
+        return _document(plan=plan, as_of=as_of, today=today, texts=texts)
+
+
+def _document(*, plan: Plan, as_of: dt.date, today: dt.date, texts: dict | None) -> bytes:
     scope = Scope(plan=plan, as_of=as_of, today=today)
     overview = dashboard_overview(scope=scope)
     paragraphs = bulletin_paragraphs(bulletin_figures(overview=overview, today=today), texts)

@@ -8,6 +8,7 @@ import io
 import re
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from docx import Document
@@ -71,6 +72,15 @@ def test_it_says_the_overviews_numbers_for_the_same_day(client, office, aug_15):
     assert (totals.on_time_rate, last_month.on_time_rate) == (40.0, 66.7)
     assert "较上月底（2019年7月31日）的66.7%下降26.7个百分点" in overall
     assert texts(document)[1] == "（截至2019年8月15日）"
+
+
+def test_it_is_in_chinese_whatever_the_interface_language(client, office, aug_15):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(office)
+    assertContains(client.get(reverse("dashboards:overview")), "Download bulletin (Word)")
+    lines = texts(download(client, office))
+    assert "一、总体情况" in lines and "四、下步工作" in lines
+    assert lines[lines.index("区跑改办") + 1] == "2019年8月15日"  # 落款, dated the day it is made
 
 
 def test_it_names_the_categories_and_units_behind_and_the_overdue_units(client, office, aug_15):
