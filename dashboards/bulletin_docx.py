@@ -13,13 +13,17 @@ and LibreOffice on Debian substitutes a CJK font through fontconfig
 (fonts-wqy-microhei in CI)."""
 
 import io
+import re
+from copy import deepcopy
+from functools import cache
+from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
 
 TITLE_FONT = "方正小标宋简体"
@@ -38,22 +42,39 @@ TABLE_SIZE = Pt(10.5)  # 5号
 LINE = Pt(28)
 
 
+# Characters XML 1.0 cannot hold (a control character pasted into a task's text).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    return NOT_XML.sub("", text)
+
+
 def set_font(run, name: str, size, *, latin: str = LATIN_FONT, bold: bool = False) -> None:
-    """The run's font, East Asian and Latin, its size, and zh-CN."""
-    run.font.name = latin
-    run.font.size = size
-    run.font.bold = bold
-    fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
-    fonts.set(qn("w:eastAsia"), name)
-    fonts.set(qn("w:ascii"), latin)
-    fonts.set(qn("w:hAnsi"), latin)
-    rpr = run._element.get_or_add_rPr()
-    lang = rpr.find(qn("w:lang"))
-    if lang is None:
-        lang = OxmlElement("w:lang")
-        rpr.append(lang)
-    lang.set(qn("w:val"), "en-US")
-    lang.set(qn("w:eastAsia"), "zh-CN")
+    """The run's font, East Asian and Latin, its size, and zh-CN (a copy of
+    one prepared w:rPr: tables have thousands of runs)."""
+    existing = run._element.rPr
+    if existing is not None:
+        run._element.remove(existing)
+    run._element.insert(0, deepcopy(_run_properties(name, size.pt, latin, bold)))
+
+
+@cache
+def _run_properties(name: str, points: float, latin: str, bold: bool):
+    return parse_xml(_run_properties_xml(name, points, latin, bold, namespace=True))
+
+
+@cache
+def _run_properties_xml(name: str, points: float, latin: str, bold: bool, *, namespace: bool = False) -> str:
+    half_points = round(points * 2)
+    return (
+        f"<w:rPr{' ' + nsdecls('w') if namespace else ''}>"
+        f'<w:rFonts w:ascii="{latin}" w:hAnsi="{latin}" w:eastAsia="{name}"/>'
+        + ("<w:b/>" if bold else "")
+        + f'<w:sz w:val="{half_points}"/><w:szCs w:val="{half_points}"/>'
+        '<w:lang w:val="en-US" w:eastAsia="zh-CN"/>'
+        "</w:rPr>"
+    )
 
 
 def new_document() -> Document:
@@ -88,23 +109,23 @@ def _paragraph(document, *, align=None, indent: bool = False, space_after=0):
 def add_title(document, text: str) -> None:
     paragraph = _paragraph(document, align=WD_ALIGN_PARAGRAPH.CENTER)
     paragraph.paragraph_format.line_spacing = Pt(35)
-    set_font(paragraph.add_run(text), TITLE_FONT, TITLE_SIZE)
+    set_font(paragraph.add_run(clean(text)), TITLE_FONT, TITLE_SIZE)
 
 
 def add_subtitle(document, text: str) -> None:
     paragraph = _paragraph(document, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=14)
-    set_font(paragraph.add_run(text), SUBTITLE_FONT, BODY_SIZE)
+    set_font(paragraph.add_run(clean(text)), SUBTITLE_FONT, BODY_SIZE)
 
 
 def add_heading(document, text: str) -> None:
     paragraph = _paragraph(document, indent=True)
     paragraph.paragraph_format.keep_with_next = True
-    set_font(paragraph.add_run(text), HEADING_FONT, BODY_SIZE)
+    set_font(paragraph.add_run(clean(text)), HEADING_FONT, BODY_SIZE)
 
 
 def add_body(document, text: str) -> None:
     paragraph = _paragraph(document, indent=True, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
-    set_font(paragraph.add_run(text), BODY_FONT, BODY_SIZE)
+    set_font(paragraph.add_run(clean(text)), BODY_FONT, BODY_SIZE)
 
 
 def add_signature(document, lines: list[str]) -> None:
@@ -113,7 +134,7 @@ def add_signature(document, lines: list[str]) -> None:
     for line in lines:
         paragraph = _paragraph(document, align=WD_ALIGN_PARAGRAPH.RIGHT)
         paragraph.paragraph_format.right_indent = BODY_SIZE * 4
-        set_font(paragraph.add_run(line), BODY_FONT, BODY_SIZE)
+        set_font(paragraph.add_run(clean(line)), BODY_FONT, BODY_SIZE)
 
 
 def add_page_break(document) -> None:
@@ -121,38 +142,41 @@ def add_page_break(document) -> None:
 
 
 def add_table(document, headers: list[str], rows: list[list], widths_mm: list[float]) -> None:
-    """A bordered table in 5号 仿宋 with a 黑体 header repeated on every page."""
-    table = document.add_table(rows=1, cols=len(headers))
+    """A bordered table in 5号 仿宋 with a 黑体 header repeated on every page.
+    Rows are written as XML (python-docx's cell API walks the grid for each
+    cell: seconds for the 2019 annex's tables)."""
+    table = document.add_table(rows=0, cols=len(headers))
     table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     for column, width in zip(table.columns, widths_mm, strict=True):
         column.width = Mm(width)  # the grid, which LibreOffice and WPS read
-    _cells(table.rows[0], headers, widths_mm, font=HEADING_FONT, align=WD_ALIGN_PARAGRAPH.CENTER)
-    header = table.rows[0]._tr.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")
-    repeat.set(qn("w:val"), "true")
-    header.append(repeat)
+    table._tbl.append(_row(headers, widths_mm, font=HEADING_FONT, header=True))
     for row in rows:
-        _cells(table.add_row(), row, widths_mm, font=BODY_FONT)
+        table._tbl.append(_row(row, widths_mm, font=BODY_FONT))
 
 
-def _cells(row, values, widths_mm, *, font: str, align=None) -> None:
-    for cell, value, width in zip(row.cells, values, widths_mm, strict=True):
-        cell.width = Mm(width)
-        paragraph = cell.paragraphs[0]
-        paragraph.paragraph_format.line_spacing = 1.0
-        paragraph.paragraph_format.space_after = Pt(0)
-        is_number = isinstance(value, int | float)
-        paragraph.alignment = align or (WD_ALIGN_PARAGRAPH.CENTER if is_number else None)
-        set_font(paragraph.add_run("" if value is None else str(value)), font, TABLE_SIZE)
+def _row(values, widths_mm, *, font: str, header: bool = False):
+    properties = _run_properties_xml(font, TABLE_SIZE.pt, LATIN_FONT, False)
+    cells = []
+    for value, width in zip(values, widths_mm, strict=True):
+        centred = header or isinstance(value, int | float)
+        text = escape(clean("" if value is None else str(value)))
+        cells.append(
+            f'<w:tc><w:tcPr><w:tcW w:w="{Mm(width).twips}" w:type="dxa"/></w:tcPr>'
+            f'<w:p><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/>'
+            f'<w:jc w:val="{"center" if centred else "left"}"/></w:pPr>'
+            f'<w:r>{properties}<w:t xml:space="preserve">{text}</w:t></w:r></w:p></w:tc>'
+        )
+    repeat = "<w:trPr><w:tblHeader/></w:trPr>" if header else ""
+    return parse_xml(f"<w:tr {nsdecls('w')}>{repeat}{''.join(cells)}</w:tr>")
 
 
 def add_caption(document, text: str) -> None:
     """A table's title: 黑体, centred, with space before."""
     paragraph = _paragraph(document, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6)
     paragraph.paragraph_format.keep_with_next = True
-    set_font(paragraph.add_run(text), HEADING_FONT, BODY_SIZE)
+    set_font(paragraph.add_run(clean(text)), HEADING_FONT, BODY_SIZE)
 
 
 def _page_number(section) -> None:

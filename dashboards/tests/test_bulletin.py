@@ -19,6 +19,7 @@ from dashboards.bulletin import bulletin_figures
 from dashboards.bulletin_docx import BODY_FONT, HEADING_FONT, TITLE_FONT
 from dashboards.figures import dashboard_overview
 from dashboards.models import BulletinTemplate
+from indicators.models import Indicator
 from tasks.tests.plans import BSZX, FGJ, SGJ
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -124,6 +125,13 @@ def test_it_lists_the_overdue_tasks_and_ranks_the_units(client, office, aug_15):
         (str(u.rank), u.name, f"{u.all.on_time_rate}%") for u in overview.units
     ]
     assert [r[1] for r in rows[1:]] == [BSZX, SGJ, FGJ]
+
+
+def test_it_writes_what_units_typed_as_text(client, office, aug_15, plan):
+    # Markup stays text; a control character pasted from elsewhere (no XML can hold it) is dropped.
+    Indicator.objects.filter(plan=plan, code="A1").update(task_text="推进<b>数据</b>&共享\x0b一窗")
+    overdue = download(client, office).tables[0]
+    assert overdue.rows[1].cells[1].text == "推进<b>数据</b>&共享一窗"
 
 
 def test_it_is_laid_out_as_an_official_document(client, office, aug_15):
