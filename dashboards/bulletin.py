@@ -210,7 +210,7 @@ def overdue_groups(scope: Scope) -> list[OverdueGroup]:
 
 
 OVERDUE_HEADERS = ["序号", "目标任务", "牵头单位", "责任单位", "截止日期", "逾期天数"]
-OVERDUE_WIDTHS = [12, 54, 24, 30, 22, 14]
+OVERDUE_WIDTHS = [12, 50, 24, 30, 26, 14]
 RANKING_HEADERS = [
     "排名",
     "单位",

@@ -91,6 +91,7 @@ class BulletinTemplatesForm(forms.Form):
 
     def __init__(self, data=None, *, initial, figures):
         super().__init__(data, initial=initial)
+        rows = {BulletinTemplate.Section.TITLE: 2, BulletinTemplate.Section.SIGNATURE: 3}
         self.figures = figures
         for section, label in BulletinTemplate.Section.choices:
             self.fields[section] = forms.CharField(
@@ -98,7 +99,9 @@ class BulletinTemplatesForm(forms.Form):
                 required=section == BulletinTemplate.Section.TITLE,
                 strip=False,
                 max_length=20_000,
-                widget=forms.Textarea(attrs={"rows": 6, "class": "form-control font-monospace small"}),
+                widget=forms.Textarea(
+                    attrs={"rows": rows.get(section, 8), "class": "form-control font-monospace small"}
+                ),
             )
 
     def clean(self):
