@@ -31,7 +31,10 @@ DEFAULTS_DIR = Path(__file__).resolve().parent / "bulletin_defaults"
 
 # Tags the office's templates may not use: they read files, other template
 # libraries, the URL configuration, the request or the whole context.
-FORBIDDEN_TAGS = {"load", "debug", "url", "csrf_token", "querystring", "include", "extends", "block"}
+FORBIDDEN_TAGS = {"load", "debug", "url", "csrf_token", "querystring", "include", "extends", "block", "lorem"}
+# Filters that pad to a width the template names: "x"|ljust:"999999999" would
+# fill the memory.
+FORBIDDEN_FILTERS = {"ljust", "rjust", "center"}
 
 
 @dataclass
@@ -52,7 +55,11 @@ def _engine() -> Engine:
     library.tags = {
         name: tag for name, tag in defaulttags.register.tags.items() if name not in FORBIDDEN_TAGS
     }
-    library.filters = dict(defaultfilters.register.filters)
+    library.filters = {
+        name: function
+        for name, function in defaultfilters.register.filters.items()
+        if name not in FORBIDDEN_FILTERS
+    }
     engine.template_builtins = [library]
     return engine
 

@@ -94,6 +94,13 @@ def test_it_names_the_categories_and_units_behind_and_the_overdue_units(client, 
     assert "“甲类”按期完成率为25.0%" in problems
 
 
+def test_it_costs_a_few_queries(client, office, aug_15, django_assert_max_num_queries):
+    client.force_login(office)
+    # The overview's aggregate queries, last month's totals, the targets, the overdue tasks.
+    with django_assert_max_num_queries(25):
+        assert client.get(reverse("dashboards:bulletin")).status_code == 200
+
+
 def test_it_says_so_for_a_past_day(client, office, aug_15):
     overview = overview_totals(client, office, plan=2019, as_of="2019-07-31")
     document = download(client, office, plan=2019, as_of="2019-07-31")
@@ -229,6 +236,7 @@ def test_it_previews_without_saving(client, office, aug_15):
         ("{% debug %}", "无法识别或不允许的标签：{% debug %}"),
         ('{% include "base.html" %}', "无法识别或不允许的标签：{% include %}"),
         ("{{ template.engine }}", "没有这个变量：template"),
+        ('{{ total|ljust:"999999999" }}', "无法识别的过滤器：ljust"),
     ],
 )
 def test_it_refuses_a_broken_template_in_chinese(client, office, aug_15, text, message):
