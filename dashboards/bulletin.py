@@ -57,7 +57,8 @@ FIGURE_NAMES = {
     "categories": _("各指标类别：name, total, verified, overdue, on_time_rate"),
     "categories_ahead": _("按期完成率高于全区的类别（至多 3 个，同上）"),
     "categories_behind": _("按期完成率低于全区的类别（至多 3 个，同上）"),
-    "top_units": _("按期完成率排名第一的单位：name, on_time_rate, assessable"),
+    "top_units": _("按期完成率排名第一的单位（至多 3 个）：name, on_time_rate, assessable"),
+    "top_unit_count": _("按期完成率并列第一的单位数"),
     "overdue_units": _("逾期任务最多的单位（至多 5 个）：name, overdue"),
     "overdue_unit_count": _("有逾期任务的单位数"),
     "targets_confirmed": _("已确认的目标数"),
@@ -115,6 +116,7 @@ def bulletin_figures(*, overview: Overview, today: dt.date) -> dict:
     overdue_units = sorted(
         (u for u in overview.units if u.all.overdue), key=lambda u: (-u.all.overdue, u.name)
     )
+    first = [u for u in overview.units if u.rank == 1]
     attainment = target_attainment(scope=scope)
     indicators = scoped_states(scope).values("indicator_id").distinct().count()
     return {
@@ -145,9 +147,9 @@ def bulletin_figures(*, overview: Overview, today: dt.date) -> dict:
         "categories_behind": [_category(c) for c in reversed(behind[-NAMED:])],
         "top_units": [
             {"name": u.name, "on_time_rate": u.all.on_time_rate, "assessable": u.all.assessable}
-            for u in overview.units
-            if u.rank == 1
-        ][:NAMED],
+            for u in first[:NAMED]
+        ],
+        "top_unit_count": len(first),
         "overdue_units": [
             {"name": u.name, "overdue": u.all.overdue} for u in overdue_units[:OVERDUE_UNITS_NAMED]
         ],

@@ -282,6 +282,7 @@ def test_it_lists_the_variables_with_their_values(client, office, aug_15):
     page = client.get(reverse("dashboards:bulletin_templates"))
     variables = {name: value for name, _label, value in page.context["variables"]}
     assert variables["overdue"] == 2 and variables["on_time_rate"] == 40.0
+    assert variables["top_unit_count"] == 2 and [u["name"] for u in variables["top_units"]] == [BSZX, SGJ]
     assertContains(page, "<code>on_time_rate_change</code>", html=False)
 
 

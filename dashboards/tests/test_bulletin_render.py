@@ -17,6 +17,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from dashboards.asof import Scope
+from dashboards.figures import dashboard_overview
 from tasks.tests.plans import AUG_15, SHANGHAI, simulate_progress
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "bulletin.png"
@@ -104,6 +106,9 @@ def test_it_renders_the_first_page_in_libreoffice(client, plan_2019, staff, offi
     text = first_page_text(pdf)
     assert "萧山区2019年度" in text and "（截至2019年8月15日）" in text
     assert "一、总体情况" in text and "—1—" in text  # the page number in the footer
+    totals = dashboard_overview(scope=Scope(plan=plan_2019, as_of=AUG_15.date(), today=AUG_15.date())).totals
+    assert f"的{totals.total}项任务。其中已办结{totals.verified}项" in text
+    assert f"已逾期{totals.overdue}项" in text and f"按期完成率为{totals.on_time_rate}%" in text
     png = first_page_png(pdf)
     width, height = png_size(png)
     assert abs(height / width - 297 / 210) < 0.01  # an A4 page, upright
