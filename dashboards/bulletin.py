@@ -99,15 +99,8 @@ def bulletin_figures(*, overview: Overview, today: dt.date) -> dict:
     totals = overview.totals
     last_month_end = scope.as_of.replace(day=1) - dt.timedelta(days=1)
     # 对比上月底: the totals of the overview as of the last day of last month.
-    before = sum(
-        (
-            u.all
-            for u in units_figures(
-                task_states(plan=scope.plan, as_of=last_month_end, today=today), last_month_end
-            )
-        ),
-        Figures(),
-    )
+    then = task_states(plan=scope.plan, as_of=last_month_end, today=today)
+    before = sum((unit.all for unit in units_figures(then, last_month_end)), Figures())
     rate, rate_last = totals.on_time_rate, before.on_time_rate
     change = _change(rate, rate_last)
     rated = [c for c in overview.categories if c.figures.on_time_rate is not None]
