@@ -85,6 +85,7 @@ _SYNTAX = [
     (r"Unused '(.*?)' at end of if expression", "条件表达式末尾多了：%s。"),
     (r"'(\w+)' (?:tag )?received an invalid argument|'(\w+)' statements should use", "标签 %s 的写法不对。"),
     (r"Empty variable tag", "变量标记 {{ }} 里是空的。"),
+    (r"Need (\d+) values to unpack", "{%% for %%} 的循环变量个数不对（这里每项不是 %s 个值）。"),
 ]
 
 
@@ -163,7 +164,7 @@ def render_section(section: str, text: str, figures: dict) -> list[str]:
     try:
         output = template.render(Context(figures, autoescape=False))
     except Exception as e:  # a filter or tag given values it cannot take
-        raise TemplateProblem(section, f"生成时出错（{_chinese(e)}）。") from None
+        raise TemplateProblem(section, "生成时出错：" + _chinese(e)) from None
     return [line.strip() for line in output.splitlines() if line.strip()]
 
 

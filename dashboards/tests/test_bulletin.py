@@ -237,7 +237,7 @@ def test_it_previews_without_saving(client, office, aug_15):
         ('{% include "base.html" %}', "无法识别或不允许的标签：{% include %}"),
         ("{{ template.engine }}", "没有这个变量：template"),
         ('{{ total|ljust:"999999999" }}', "无法识别的过滤器：ljust"),
-        ("{% for a, b in categories %}{{ a }}{% endfor %}", "生成时出错"),  # a dict has no two values
+        ("{% for a, b in categories %}{{ a }}{% endfor %}", "生成时出错：{% for %} 的循环变量个数不对"),
     ],
 )
 def test_it_refuses_a_broken_template_in_chinese(client, office, aug_15, text, message):
