@@ -9,6 +9,8 @@ from tasks.templatetags.portal import cn_date
 from xsreform.dates import month_text
 
 from .asof import StatusFilter
+from .bulletin_text import check_template
+from .models import BulletinTemplate
 
 
 class OverviewFilterForm(QueryForm):
@@ -82,3 +84,32 @@ class CompletenessFilterForm(QueryForm):
         self.fields["plan"].initial = plan.year if plan else None
         self.fields["month"].choices = [(m.month, month_text(m, year=m.year)) for m in months]
         self.fields["month"].initial = months[-1].month if months else None
+
+
+class BulletinTemplatesForm(forms.Form):
+    """通报模板: one template per part of the 通报, each checked against the
+    figures (syntax, unknown variables) with a Chinese message."""
+
+    def __init__(self, data=None, *, initial, figures):
+        super().__init__(data, initial=initial)
+        rows = {BulletinTemplate.Section.TITLE: 2, BulletinTemplate.Section.SIGNATURE: 3}
+        self.figures = figures
+        for section, label in BulletinTemplate.Section.choices:
+            self.fields[section] = forms.CharField(
+                label=label,
+                required=section == BulletinTemplate.Section.TITLE,
+                strip=False,
+                max_length=20_000,
+                widget=forms.Textarea(
+                    attrs={"rows": rows.get(section, 8), "class": "form-control font-monospace small"}
+                ),
+            )
+
+    def clean(self):
+        data = super().clean()
+        for section in BulletinTemplate.Section.values:
+            if section in data:
+                problem = check_template(section, data[section], self.figures)
+                if problem:
+                    self.add_error(section, problem)
+        return data

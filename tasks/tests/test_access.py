@@ -161,6 +161,27 @@ CASES = [
         {ANONYMOUS: LOGIN, **unit_staff(403), OFFICE: 200, LEADER: 200},
     ),
     (
+        "the 通报 (Word)",
+        "get",
+        lambda w: reverse("dashboards:bulletin"),
+        None,
+        {ANONYMOUS: LOGIN, **unit_staff(403), OFFICE: 200, LEADER: 200},
+    ),
+    (
+        "通报模板",
+        "get",
+        lambda w: reverse("dashboards:bulletin_templates"),
+        None,
+        {ANONYMOUS: LOGIN, **unit_staff(403), OFFICE: 200, LEADER: 403},
+    ),
+    (
+        "通报模板 恢复默认",
+        "post",
+        lambda w: reverse("dashboards:bulletin_templates"),
+        lambda task: {"action": "reset"},
+        {ANONYMOUS: LOGIN, **unit_staff(403), OFFICE: "dashboards:bulletin_templates", LEADER: 403},
+    ),
+    (
         "own units' completeness",
         "get",
         lambda w: reverse("dashboards:unit_completeness_mine"),

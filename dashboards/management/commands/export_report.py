@@ -4,6 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from dashboards.bulletin import bulletin_document
+from dashboards.bulletin_text import TemplateProblem
 from dashboards.report import cn_date, monthly_report_workbook
 from indicators.models import Plan
 from tasks.selectors import current_plan
@@ -17,10 +19,13 @@ def _date(value: str) -> dt.date:
 
 
 class Command(BaseCommand):
-    help = "Write the monthly report (月度通报) of a plan, as of a day, to an .xlsx file."
+    help = (
+        "Write the monthly report (月度通报) of a plan, as of a day: the workbook to PATH.xlsx, "
+        "the 通报 (Word) to PATH.docx."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", type=Path, help="the .xlsx file to write")
+        parser.add_argument("path", type=Path, help="the .xlsx or .docx file to write")
         parser.add_argument(
             "--plan", type=int, metavar="YEAR", help="plan year (default: this year's, else the newest)"
         )
@@ -37,7 +42,15 @@ class Command(BaseCommand):
         chosen = current_plan(plans, year=str(plan) if plan else None, on=today)
         if chosen is None or (plan and chosen.year != plan):
             raise CommandError(f"no plan for year {plan}" if plan else "there is no plan yet")
-        data = monthly_report_workbook(plan=chosen, as_of=as_of, today=today)
+        if path.suffix.lower() == ".docx":
+            try:
+                data = bulletin_document(plan=chosen, as_of=as_of, today=today)
+            except TemplateProblem as problem:
+                raise CommandError(f"通报模板有误：{problem}") from None
+        elif path.suffix.lower() == ".xlsx":
+            data = monthly_report_workbook(plan=chosen, as_of=as_of, today=today)
+        else:
+            raise CommandError(f"{path}: the file must end in .xlsx (the workbook) or .docx (the 通报)")
         try:
             path.write_bytes(data)
         except OSError as e:
