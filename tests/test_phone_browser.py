@@ -1,0 +1,192 @@
+"""Every portal page on a 390 × 844 phone, for each role, on demo-like data
+(the demo's own builders: its units and accounts, the 2019 plan consulted,
+adopted and closed, this year's plan with the months January to 20 April
+simulated, an extension request). A page fails when it scrolls sideways,
+when text is cut off or hidden in a sideways scroller, when text is cut by an
+ellipsis with no title, or when text overlaps text (in the page and in the
+charts), and when a calendar dot covers its day's cell: tests/phone_layout.js
+holds the rule (docs/portal.md, "On a phone"). Folded parts (<details>) are
+opened and every tab (the charts' 数据表) shown before the page is passed.
+
+With UPDATE_SCREENSHOTS=1 it also refreshes the phone screenshots of
+docs/screenshots/ (phone-*.png; docs/portal.md)."""
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from demo import consultation, story
+from demo.setup import PASSWORD, accounts_ensure, plan_import, units_ensure
+from departments.models import Membership, Unit
+from indicators.models import Plan, Target
+from indicators.services import plan_close
+from tasks.extensions import extension_request_create
+from tasks.models import Evidence, Task
+from tasks.tests.helpers import SHANGHAI
+from tasks.tests.test_browser import PHONE, Visitor, browser, shots  # noqa: F401 - the shared browser fixtures
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser]
+
+CHECK = (Path(__file__).parent / "phone_layout.js").read_text(encoding="utf-8")
+NOW = dt.datetime(2026, 4, 20, 10, 0, tzinfo=SHANGHAI)
+
+# Opens every folded part; the tab buttons are clicked one by one after.
+UNFOLD = "() => document.querySelectorAll('details').forEach((d) => { d.open = true; })"
+
+
+def build_demo():
+    """The demo of `make run`, shorter: the 2019 plan without its year of
+    reports, this year's until 20 April. Returns the pages' objects."""
+    units_ensure()
+    accounts_ensure()
+    office = get_user_model().objects.get(username="office")
+    annex_year = consultation.consult_and_adopt(import_plan=plan_import, office=office)
+    plan_close(plan=annex_year, user=office)
+    plan, _created, _summary = plan_import(year=2026, at=story.plan_start(year=2026, now=NOW))
+    story.build(plan=plan, now=NOW)
+    sgj = get_user_model().objects.get(username="sgj")
+    lead = Task.objects.for_plan(plan).filter(unit__name="区数管局", role=Task.Role.LEAD).order_by("pk").first()
+    partner = Task.objects.for_plan(plan).filter(unit__name="区办事服务中心").order_by("pk").first()
+    extension_request_create(
+        task=lead,
+        user=sgj,
+        requested_due_date=lead.due_date + dt.timedelta(days=45),
+        reason="省级接口年底才开放，需要顺延一个半月完成联调和试运行，已与省数据局沟通确认。",
+        now=NOW,
+    )
+    return {
+        "lead": lead,
+        "partner": partner,
+        "evidence": Evidence.objects.order_by("pk").first(),
+        "unit": Unit.objects.get(name="区数管局"),
+        "membership": Membership.objects.filter(user=sgj).get(),
+        "target": Target.objects.filter(indicator__plan=plan).order_by("pk").first(),
+        "plan": plan,
+        "annex_year": Plan.objects.get(year=2019),
+    }
+
+
+def pages_by_role(objects):
+    """username → the pages to visit, each with the name of its screenshot (or None)."""
+    lead, partner, unit = objects["lead"], objects["partner"], objects["unit"]
+    year, annex_year = objects["plan"].year, objects["annex_year"].year
+    assert objects["evidence"] and objects["target"]
+    staff = [
+        reverse("tasks:mine"),
+        reverse("tasks:mine") + "?show=all",
+        reverse("reminders:notices"),
+        reverse("dashboards:unit_completeness_mine"),
+        reverse("plans:consultation", args=[annex_year]) + f"?unit={{unit}}",
+        reverse("password_change"),
+    ]
+    return {
+        # 区办事服务中心: a unit that is on indicators led by others.
+        "bszx": [
+            *[page.replace("{unit}", str(partner.unit_id)) for page in staff],
+            reverse("tasks:detail", args=[partner.pk]),
+        ],
+        # 区数管局, a lead unit: 牵头汇总 on its task, its evidence, its extension request.
+        "sgj": [
+            *[page.replace("{unit}", str(unit.pk)) for page in staff],
+            reverse("tasks:detail", args=[lead.pk]),
+        ],
+        "office": [
+            reverse("dashboards:overview"),
+            reverse("dashboards:overview") + f"?plan={annex_year}",
+            reverse("tasks:overview"),
+            reverse("tasks:overview") + "?show=all",
+            reverse("tasks:overview") + "?show=all&page=2",
+            reverse("tasks:detail", args=[lead.pk]),
+            reverse("tasks:evidence_preview", args=[objects["evidence"].pk]),
+            reverse("tasks:extensions"),
+            reverse("dashboards:completeness"),
+            reverse("dashboards:unit_completeness", args=[unit.pk]),
+            reverse("plans:list"),
+            reverse("plans:detail", args=[year]),
+            reverse("plans:detail", args=[annex_year]),
+            reverse("plans:feedback", args=[annex_year]),
+            reverse("plans:targets", args=[year]),
+            reverse("reminders:notice_log"),
+            reverse("reminders:channels"),
+            reverse("reminders:channel_office"),
+            reverse("reminders:channel_edit", args=[unit.pk]),
+            reverse("departments:contacts"),
+            reverse("departments:contact_create", args=[unit.pk]),
+            reverse("departments:contact_edit", args=[objects["membership"].pk]),
+        ],
+        # Of the admin, only the annex import (the rest is Django's own).
+        "admin": [reverse("admin:indicators_indicator_import")],
+        "leader": [
+            reverse("dashboards:overview"),
+            reverse("tasks:overview"),
+            reverse("tasks:detail", args=[lead.pk]),
+            reverse("tasks:extensions"),
+            reverse("dashboards:completeness"),
+            reverse("plans:list"),
+            reverse("plans:feedback", args=[annex_year]),
+        ],
+    }
+
+
+def problems_on(page):
+    """The page as it opens, then unfolded, then with each of its tabs shown."""
+    if page.locator("[data-chart]").count():
+        page.wait_for_function(
+            "[...document.querySelectorAll('[data-chart]')].every((e) => echarts.getInstanceByDom(e))"
+        )
+    found = list(page.evaluate(CHECK))
+    page.evaluate(UNFOLD)
+    found += page.evaluate(CHECK)
+    tabs = page.locator("[data-bs-toggle='tab']:not(.active)")
+    for index in range(tabs.count()):
+        tabs.nth(index).click()
+        found += page.evaluate(CHECK)
+    return list(dict.fromkeys(found))
+
+
+def test_it_fits_every_page_on_a_phone_for_every_role(browser, live_server, transactional_db, shots):  # noqa: F811
+    import sys, time
+    t0 = time.perf_counter()
+    with time_machine.travel(NOW, tick=False):
+        objects = build_demo()
+    print("BUILD", time.perf_counter() - t0, file=sys.stderr)
+    # The phone screenshots of docs/portal.md and the README.
+    screenshots = {
+        ("sgj", reverse("tasks:mine")): "phone-home",
+        ("sgj", reverse("tasks:detail", args=[objects["lead"].pk])): "phone-task",
+        ("sgj", reverse("reminders:notices")): "phone-notices",
+        ("office", reverse("dashboards:overview")): "phone-overview",
+        ("office", reverse("tasks:overview")): "phone-all-tasks",
+    }
+    failures = {}
+    with time_machine.travel(NOW, tick=True):
+        visitor = Visitor(browser, live_server, shots, viewport=PHONE)
+        visitor.goto(reverse("login"))
+        failures[reverse("login")] = problems_on(visitor.page)
+        visitor.shot("phone-login", full_page=False)
+        visitor.close()
+
+        for username, paths in pages_by_role(objects).items():
+            visitor = Visitor(browser, live_server, shots, viewport=PHONE)
+            visitor.log_in(username, PASSWORD)
+            for path in paths:
+                response = visitor.goto(path)
+                assert response.status == 200, (username, path, response.status)
+                screenshot = screenshots.get((username, path))
+                if screenshot:
+                    visitor.shot(screenshot, full_page=False)
+                failures[f"{username} {path}"] = problems_on(visitor.page)
+            visitor.close()
+
+    failures = {page: found for page, found in failures.items() if found}
+    assert failures == {}, "\n".join(
+        f"{page}:\n  " + "\n  ".join(found[:15]) for page, found in failures.items()
+    )
+
