@@ -1,7 +1,7 @@
 """Every portal page on a 390 × 844 phone, for each role, on demo-like data
 (the demo's own builders: its units and accounts, the 2019 plan consulted,
-adopted and closed, this year's plan with the months January to 20 April
-simulated, an extension request). A page fails when it scrolls sideways,
+adopted and closed, this year's plan with January simulated, a partner's
+report with a file, an extension request). A page fails when it scrolls sideways,
 when text is cut off or hidden in a sideways scroller, when text is cut by an
 ellipsis with no title, or when text overlaps text (in the page and in the
 charts), and when a calendar dot covers its day's cell: tests/phone_layout.js
@@ -27,7 +27,8 @@ from indicators.models import Plan, Target
 from indicators.services import plan_close
 from tasks.extensions import extension_request_create
 from tasks.models import Evidence, Task
-from tasks.tests.helpers import SHANGHAI
+from tasks.tests import files
+from tasks.tests.helpers import SHANGHAI, report
 from tasks.tests.test_browser import PHONE, Visitor, browser, shots  # noqa: F401 - the shared browser fixtures
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -35,7 +36,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = [pytest.mark.browser]
 
 CHECK = (Path(__file__).parent / "phone_layout.js").read_text(encoding="utf-8")
-NOW = dt.datetime(2026, 4, 20, 10, 0, tzinfo=SHANGHAI)
+# After January's reports, reviews and notices: the story is what makes the
+# demo slow to build (docs/demo.md), so only its first month.
+NOW = dt.datetime(2026, 2, 10, 10, 0, tzinfo=SHANGHAI)
 
 # Opens every folded part; the tab buttons are clicked one by one after.
 UNFOLD = "() => document.querySelectorAll('details').forEach((d) => { d.open = true; })"
@@ -43,7 +46,8 @@ UNFOLD = "() => document.querySelectorAll('details').forEach((d) => { d.open = t
 
 def build_demo():
     """The demo of `make run`, shorter: the 2019 plan without its year of
-    reports, this year's until 20 April. Returns the pages' objects."""
+    reports (so all of it overdue on its overview, as of its last day), this
+    year's until NOW. Returns the pages' objects."""
     units_ensure()
     accounts_ensure()
     office = get_user_model().objects.get(username="office")
@@ -53,7 +57,17 @@ def build_demo():
     story.build(plan=plan, now=NOW)
     sgj = get_user_model().objects.get(username="sgj")
     lead = Task.objects.for_plan(plan).filter(unit__name="区数管局", role=Task.Role.LEAD).order_by("pk").first()
-    partner = Task.objects.for_plan(plan).filter(unit__name="区办事服务中心").order_by("pk").first()
+    # 区办事服务中心's part of the lead's indicator, with a file: the lead's 牵头汇总 shows it.
+    partner = Task.objects.for_plan(plan).get(indicator=lead.indicator, unit__name="区办事服务中心")
+    report(
+        partner,
+        get_user_model().objects.get(username="bszx"),
+        percent=60,
+        progress="本中心窗口数据已全部接入共享平台，正在核对历史数据的完整性和一致性，预计下月完成。",
+        problems="部分早期办件数据缺少统一社会信用代码，需要逐件补录。",
+        files=[files.upload("接入清单（2026年2月）.png", files.PNG)],
+        now=NOW,
+    )
     extension_request_create(
         task=lead,
         user=sgj,
@@ -152,11 +166,8 @@ def problems_on(page):
 
 
 def test_it_fits_every_page_on_a_phone_for_every_role(browser, live_server, transactional_db, shots):  # noqa: F811
-    import sys, time
-    t0 = time.perf_counter()
     with time_machine.travel(NOW, tick=False):
         objects = build_demo()
-    print("BUILD", time.perf_counter() - t0, file=sys.stderr)
     # The phone screenshots of docs/portal.md and the README.
     screenshots = {
         ("sgj", reverse("tasks:mine")): "phone-home",
