@@ -56,7 +56,9 @@ def build_demo():
     plan, _created, _summary = plan_import(year=2026, at=story.plan_start(year=2026, now=NOW))
     story.build(plan=plan, now=NOW)
     sgj = get_user_model().objects.get(username="sgj")
-    lead = Task.objects.for_plan(plan).filter(unit__name="区数管局", role=Task.Role.LEAD).order_by("pk").first()
+    lead = (
+        Task.objects.for_plan(plan).filter(unit__name="区数管局", role=Task.Role.LEAD).order_by("pk").first()
+    )
     # 区办事服务中心's part of the lead's indicator, with a file: the lead's 牵头汇总 shows it.
     partner = Task.objects.for_plan(plan).get(indicator=lead.indicator, unit__name="区办事服务中心")
     report(
@@ -97,7 +99,7 @@ def pages_by_role(objects):
         reverse("tasks:mine") + "?show=all",
         reverse("reminders:notices"),
         reverse("dashboards:unit_completeness_mine"),
-        reverse("plans:consultation", args=[annex_year]) + f"?unit={{unit}}",
+        reverse("plans:consultation", args=[annex_year]) + "?unit={unit}",
         reverse("password_change"),
     ]
     return {
@@ -205,4 +207,3 @@ def test_it_fits_every_page_on_a_phone_for_every_role(browser, live_server, tran
     assert failures == {}, "\n".join(
         f"{page}:\n  " + "\n  ".join(found[:15]) for page, found in failures.items()
     )
-
