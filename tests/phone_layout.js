@@ -74,7 +74,7 @@
     const right = Math.max(...rects.map((r) => r.right));
     const bottom = Math.max(...rects.map((r) => r.bottom));
     const top = Math.min(...rects.map((r) => r.top));
-    let inDeliberateScroller = false;
+    let mayLieOutside = false;
     for (let box = parent; box && box !== doc && box !== document.body; box = box.parentElement) {
       const style = getComputedStyle(box);
       const clipsX = style.overflowX !== "visible";
@@ -100,18 +100,21 @@
       if (outX && scrolls) {
         const onScreen = edge.left >= -SLACK && edge.right <= viewportWidth + SLACK;
         if (box.hasAttribute("data-scroll-x") && onScreen) {
-          inDeliberateScroller = true;
+          mayLieOutside = true;
           continue;
         }
         report(box, `text hidden sideways in a scrolling box ${describe(box)}: ${describe(parent)}`);
         break;
       }
       const ellipsis = style.textOverflow === "ellipsis" || getComputedStyle(parent).textOverflow === "ellipsis";
-      if (ellipsis && titled(parent)) continue;
+      if (ellipsis && titled(parent)) {
+        mayLieOutside = true; // cut on purpose, the whole text in the title
+        continue;
+      }
       report(parent, `text cut off${ellipsis ? " with an ellipsis and no title" : ""} by ${describe(box)}: ${describe(parent)}`);
       break;
     }
-    if (!inDeliberateScroller && (left < -SLACK || right > viewportWidth + SLACK)) {
+    if (!mayLieOutside && (left < -SLACK || right > viewportWidth + SLACK)) {
       report(parent, `text off the screen (${Math.round(left)}–${Math.round(right)} px): ${describe(parent)}`);
     }
   }

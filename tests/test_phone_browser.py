@@ -207,3 +207,75 @@ def test_it_fits_every_page_on_a_phone_for_every_role(browser, live_server, tran
     assert failures == {}, "\n".join(
         f"{page}:\n  " + "\n  ".join(found[:15]) for page, found in failures.items()
     )
+
+
+BAD_PAGES = {
+    "sideways": '<table><tr><td style="white-space: nowrap">截止日期 2026年12月31日 · 已逾期 · 区数管局 · 推进中 · 最近报送 2026年11月18日</td></tr></table>',
+    "hidden column": '<div class="table-responsive"><table><tr>'
+    + '<td style="white-space: nowrap">2026年12月31日 · 区数管局 · 推进中</td>' * 3
+    + "</tr></table></div>",
+    "tab cut": '<ul class="nav nav-pills flex-nowrap overflow-auto">'
+    + "".join(
+        f'<li class="nav-item"><a class="nav-link text-nowrap">{tab} 217</a></li>'
+        for tab in ("待核实", "已逾期", "本月到期", "本月未报送", "全部")
+    )
+    + "</ul>",
+    "ellipsis": '<div class="text-truncate">清理自设审批前置条件环节、以审批代备案等违规行为；进一步清理无法律法规依据的“章中章”</div>',
+    "overlap": '<div style="position: relative"><span>1月</span><span style="position: absolute; left: 4px">2月</span></div>',
+}
+
+EXPECTED = {
+    "sideways": "the page scrolls sideways",
+    "hidden column": "text hidden sideways in a scrolling box",
+    "tab cut": "text hidden sideways in a scrolling box ul.nav",
+    "ellipsis": "with an ellipsis and no title",
+    "overlap": "text over text: span «1月» and span «2月»",
+}
+
+
+def test_it_fails_a_page_that_a_phone_shows_wrong(browser):  # noqa: F811
+    """The rule of tests/phone_layout.js finds each fault on a made-up page,
+    the charts' too (a legend over the first category, a calendar's month
+    names over each other and its dots over whole cells), and passes the same
+    page once fixed."""
+    from django.conf import settings
+
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    static = Path(settings.BASE_DIR) / "static"
+    head = f"<style>{(static / 'vendor/bootstrap/bootstrap.min.css').read_text(encoding='utf-8')}</style>"
+    for fault, body in BAD_PAGES.items():
+        page.set_content(f"<html><head>{head}</head><body>{body}</body></html>")
+        found = " ".join(page.evaluate(CHECK))
+        assert EXPECTED[fault] in found, (fault, found)
+    page.set_content(
+        f"<html><head>{head}</head><body><div title='全文' class='text-truncate'>{'很长的任务' * 30}</div></body></html>"
+    )
+    assert page.evaluate(CHECK) == []
+
+    page.set_content(
+        f"<html><head>{head}</head><body><div data-chart='bars' style='width: 360px; height: 200px'></div>"
+        "<div data-chart='calendar' style='width: 360px; height: 200px'></div></body></html>"
+    )
+    page.add_script_tag(path=static / "vendor/echarts/echarts.min.js")
+    page.evaluate(
+        """() => {
+        echarts.init(document.querySelector("[data-chart=bars]")).setOption({
+          animation: false,
+          legend: { top: 40, left: 0 },
+          grid: { left: 8, right: 8, top: 0, bottom: 0, containLabel: true },
+          xAxis: { type: "value" },
+          yAxis: { type: "category", data: ["夯实事项基础", "深化数据共享"] },
+          series: [{ type: "bar", name: "已逾期", data: [3, 4] }, { type: "bar", name: "推进中", data: [2, 1] }],
+        });
+        echarts.init(document.querySelector("[data-chart=calendar]")).setOption({
+          animation: false,
+          calendar: { range: "2026", left: 30, right: 10, cellSize: ["auto", 18] },
+          series: [{ type: "scatter", coordinateSystem: "calendar", symbolSize: 14, data: [["2026-06-30", 1]] }],
+        });
+    }"""
+    )
+    found = " ".join(page.evaluate(CHECK))
+    assert "chart bars" in found and "over" in found
+    assert "chart calendar" in found and "月» over «" in found and "dot covers" in found
+    context.close()
