@@ -70,6 +70,7 @@ def build_demo():
         files=[files.upload("接入清单（2026年2月）.png", files.PNG)],
         now=NOW,
     )
+    plan_import(year=2027, at=NOW, draft=True)  # next year's draft, on the plans' pages
     extension_request_create(
         task=lead,
         user=sgj,
@@ -126,6 +127,7 @@ def pages_by_role(objects):
             reverse("dashboards:unit_completeness", args=[unit.pk]),
             reverse("plans:list"),
             reverse("plans:detail", args=[year]),
+            reverse("plans:detail", args=[year + 1]),
             reverse("plans:detail", args=[annex_year]),
             reverse("plans:feedback", args=[annex_year]),
             reverse("plans:targets", args=[year]),
@@ -172,11 +174,11 @@ def test_it_fits_every_page_on_a_phone_for_every_role(browser, live_server, tran
         objects = build_demo()
     # The phone screenshots of docs/portal.md and the README.
     screenshots = {
-        ("sgj", reverse("tasks:mine")): "phone-home",
-        ("sgj", reverse("tasks:detail", args=[objects["lead"].pk])): "phone-task",
-        ("sgj", reverse("reminders:notices")): "phone-notices",
-        ("office", reverse("dashboards:overview")): "phone-overview",
-        ("office", reverse("tasks:overview")): "phone-all-tasks",
+        ("sgj", reverse("tasks:mine")): ("phone-home", None),
+        ("sgj", reverse("tasks:detail", args=[objects["lead"].pk])): ("phone-task", None),
+        ("sgj", reverse("reminders:notices")): ("phone-notices", None),
+        ("office", reverse("dashboards:overview")): ("phone-overview", ".dashboard-totals"),
+        ("office", reverse("tasks:overview")): ("phone-all-tasks", None),
     }
     calendar_page = reverse("dashboards:overview") + f"?plan={objects['annex_year'].year}"
     failures = {}
@@ -192,9 +194,11 @@ def test_it_fits_every_page_on_a_phone_for_every_role(browser, live_server, tran
             for path in paths:
                 response = visitor.goto(path)
                 assert response.status == 200, (username, path, response.status)
-                screenshot = screenshots.get((username, path))
-                if screenshot:
-                    visitor.shot(screenshot, full_page=False)
+                if (username, path) in screenshots:
+                    name, start = screenshots[username, path]
+                    if start:
+                        visitor.page.locator(start).scroll_into_view_if_needed()
+                    visitor.shot(name, full_page=False)
                 failures[f"{username} {path}"] = problems_on(visitor.page)
                 if (username, path) == ("office", calendar_page):
                     # The deadline calendar of a year with overdue items, a quarter a strip.
