@@ -197,7 +197,9 @@ def test_it_fits_every_page_on_a_phone_for_every_role(browser, live_server, tran
                 if (username, path) in screenshots:
                     name, start = screenshots[username, path]
                     if start:
-                        visitor.page.locator(start).scroll_into_view_if_needed()
+                        visitor.page.evaluate(
+                            "(start) => document.querySelector(start).scrollIntoView()", start
+                        )
                     visitor.shot(name, full_page=False)
                 failures[f"{username} {path}"] = problems_on(visitor.page)
                 if (username, path) == ("office", calendar_page):
