@@ -1,7 +1,8 @@
 """Every portal page on a 390 × 844 phone, for each role, on demo-like data
 (the demo's own builders: its units and accounts, the 2019 plan consulted,
-adopted and closed, this year's plan with January simulated, a partner's
-report with a file, an extension request). A page fails when it scrolls sideways,
+adopted and closed, this year's plan with January simulated, next year's
+draft out for comments, a partner's report with a file, an extension
+request). A page fails when it scrolls sideways,
 when text is cut off or hidden in a sideways scroller, when text is cut by an
 ellipsis with no title, or when text overlaps text (in the page and in the
 charts), and when a calendar dot covers its day's cell: tests/phone_layout.js
@@ -24,7 +25,7 @@ from demo import consultation, story
 from demo.setup import PASSWORD, accounts_ensure, plan_import, units_ensure
 from departments.models import Membership, Unit
 from indicators.models import Plan, Target
-from indicators.services import plan_close
+from indicators.services import plan_close, plan_consultation_open
 from tasks.extensions import extension_request_create
 from tasks.models import Evidence, Task
 from tasks.tests import files
@@ -70,7 +71,15 @@ def build_demo():
         files=[files.upload("接入清单（2026年2月）.png", files.PNG)],
         now=NOW,
     )
-    plan_import(year=2027, at=NOW, draft=True)  # next year's draft, on the plans' pages
+    # Next year's draft, out for comments: the units' answer form, the office's feedback page.
+    draft, _created, _summary = plan_import(year=2027, at=NOW, draft=True)
+    plan_consultation_open(
+        plan=draft,
+        user=office,
+        deadline=NOW.date() + dt.timedelta(days=14),
+        message="请各单位对2027年度工作指标和时间安排提出意见，逾期不反馈视作无意见。",
+        now=NOW,
+    )
     extension_request_create(
         task=lead,
         user=sgj,
@@ -101,6 +110,7 @@ def pages_by_role(objects):
         reverse("reminders:notices"),
         reverse("dashboards:unit_completeness_mine"),
         reverse("plans:consultation", args=[annex_year]) + "?unit={unit}",
+        reverse("plans:consultation", args=[year + 1]) + "?unit={unit}",
         reverse("password_change"),
     ]
     return {
@@ -130,6 +140,7 @@ def pages_by_role(objects):
             reverse("plans:detail", args=[year + 1]),
             reverse("plans:detail", args=[annex_year]),
             reverse("plans:feedback", args=[annex_year]),
+            reverse("plans:feedback", args=[year + 1]),
             reverse("plans:targets", args=[year]),
             reverse("reminders:notice_log"),
             reverse("reminders:channels"),
