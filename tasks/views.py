@@ -32,7 +32,7 @@ from .models import REPORT_STATUSES, Review, Task
 from .selectors import Show
 from .templatetags.portal import cn_datetime, person
 
-OVERVIEW_PAGE_SIZE = 200
+OVERVIEW_PAGE_SIZE = 50
 
 
 class LoginView(auth_views.LoginView):

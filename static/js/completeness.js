@@ -10,6 +10,8 @@
   }
   var FONT = 'system-ui, -apple-system, "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif';
   var charts = [];
+  // Less room for names on a phone (as static/js/dashboard.js).
+  var NAME_WIDTH = window.matchMedia("(max-width: 575.98px)").matches ? 96 : 150;
 
   function read(id) {
     var source = document.getElementById(id);
@@ -39,8 +41,8 @@
     draw("completeness", 50 + 26 * Math.max(month.names.length, 1), {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: percent },
       grid: { left: 8, right: 48, top: 8, bottom: 8, containLabel: true },
-      xAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
-      yAxis: { type: "category", data: month.names, inverse: true, axisLabel: { width: 150, overflow: "truncate" } },
+      xAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%", hideOverlap: true } },
+      yAxis: { type: "category", data: month.names, inverse: true, axisLabel: { width: NAME_WIDTH, overflow: "truncate" } },
       series: [
         {
           type: "bar",

@@ -25,6 +25,10 @@
   };
   var FONT = 'system-ui, -apple-system, "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif';
   var charts = [];
+  // On a phone (Bootstrap's xs, as static/css/portal.css) names get less room
+  // and the deadline calendar is drawn a quarter at a time (docs/dashboards.md).
+  var PHONE = window.matchMedia("(max-width: 575.98px)").matches;
+  var NAME_WIDTH = PHONE ? 96 : 150;
 
   function draw(name, height, option, onClick) {
     var element = document.querySelector('[data-chart="' + name + '"]');
@@ -74,12 +78,12 @@
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { top: 0 },
       grid: { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
-      xAxis: { type: "value", minInterval: 1 },
+      xAxis: { type: "value", minInterval: 1, axisLabel: { hideOverlap: true } },
       yAxis: {
         type: "category",
         data: names,
         inverse: true,
-        axisLabel: { width: 150, overflow: "truncate" },
+        axisLabel: { width: NAME_WIDTH, overflow: "truncate" },
       },
       series: colored(series, Object.assign({ type: "bar", barMaxWidth: 18 }, stackAll ? { stack: "all" } : {})),
     };
@@ -113,10 +117,74 @@
   });
 
   // The deadline calendar: each day coloured by how many tasks fall due on
-  // it, a red dot sized by how many of those are overdue.
+  // it, a red dot sized by how many of those are overdue, never bigger than
+  // 70 % of its day's cell. The whole range in one strip on a wide screen; on a
+  // phone one strip per three months, one under the other, so that month
+  // names and cells keep their size.
   var cal = data.calendar;
-  var years = Array.isArray(cal.range) ? 1 + Number(cal.range[1].slice(0, 4)) - Number(cal.range[0].slice(0, 4)) : 1;
-  draw("calendar", 40 + 190 * years, {
+  var calendarElement = document.querySelector('[data-chart="calendar"]');
+  var DAY = 86400000;
+  var iso = function (time) {
+    return new Date(time).toISOString().slice(0, 10);
+  };
+  var span = Array.isArray(cal.range) ? cal.range : [cal.range + "-01-01", cal.range + "-12-31"];
+  var years = 1 + Number(span[1].slice(0, 4)) - Number(span[0].slice(0, 4));
+  var strips = [];
+  if (PHONE) {
+    var first = new Date(span[0] + "T00:00:00Z");
+    var end = Date.parse(span[1] + "T00:00:00Z");
+    while (first.getTime() <= end) {
+      var next = Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 3, 1);
+      strips.push([iso(first.getTime()), iso(Math.min(next - DAY, end))]);
+      first = new Date(next);
+    }
+  } else {
+    strips.push(span);
+  }
+  var CELL_HEIGHT = 18;
+  var STRIP_HEIGHT = 7 * CELL_HEIGHT + 40; // a phone's strip and the month names above it
+  var calendars = [];
+  var calendarSeries = [];
+  var widest = calendarElement ? calendarElement.clientWidth : 800;
+  strips.forEach(function (strip, index) {
+    var weeks = Math.ceil((Date.parse(strip[1]) - Date.parse(strip[0])) / DAY / 7) + 2;
+    var cell = Math.min(CELL_HEIGHT, (widest - 52) / weeks);
+    var dotLimit = Math.max(3, Math.floor(0.7 * cell));
+    var inStrip = cal.data.filter(function (day) {
+      return day[0] >= strip[0] && day[0] <= strip[1];
+    });
+    calendars.push({
+      range: PHONE ? strip : cal.range,
+      top: 30 + index * STRIP_HEIGHT,
+      left: 36,
+      right: 16,
+      height: PHONE ? 7 * CELL_HEIGHT : undefined,
+      bottom: PHONE ? undefined : 40,
+      cellSize: ["auto", CELL_HEIGHT],
+      yearLabel: { show: years > 1 && !PHONE },
+      dayLabel: { nameMap: cal.names, firstDay: 1 },
+      monthLabel: { nameMap: cal.names },
+      itemStyle: { borderColor: "#fff", borderWidth: 2, color: "#f8f9fa" },
+      splitLine: { lineStyle: { color: "#adb5bd", width: 1 } },
+    });
+    calendarSeries.push(
+      { type: "heatmap", coordinateSystem: "calendar", calendarIndex: index, name: cal.label, data: inStrip },
+      {
+        type: "scatter",
+        coordinateSystem: "calendar",
+        calendarIndex: index,
+        name: cal.words.overdue,
+        data: inStrip.filter(function (day) {
+          return day[3] > 0;
+        }),
+        symbolSize: function (day) {
+          return Math.min(dotLimit, 4 + 2 * Math.sqrt(day[3]));
+        },
+        itemStyle: { color: COLORS.overdue },
+      }
+    );
+  });
+  draw("calendar", PHONE ? 30 + strips.length * STRIP_HEIGHT + 30 : 40 + 190 * years, {
     tooltip: {
       formatter: function (item) {
         var day = item.data;
@@ -129,7 +197,13 @@
     },
     visualMap: {
       type: "piecewise",
-      seriesIndex: 0,
+      seriesIndex: calendarSeries
+        .map(function (series, index) {
+          return series.type === "heatmap" ? index : -1;
+        })
+        .filter(function (index) {
+          return index >= 0;
+        }),
       dimension: 1,
       orient: "horizontal",
       left: "center",
@@ -142,34 +216,8 @@
       ],
       inRange: { color: ["#cfe2ff", "#6ea8fe", "#0d6efd", "#052c65"] },
     },
-    calendar: {
-      range: cal.range,
-      top: 30,
-      left: 36,
-      right: 16,
-      bottom: 40,
-      cellSize: ["auto", 18],
-      yearLabel: { show: years > 1 },
-      dayLabel: { nameMap: cal.names, firstDay: 1 },
-      monthLabel: { nameMap: cal.names },
-      itemStyle: { borderColor: "#fff", borderWidth: 2, color: "#f8f9fa" },
-      splitLine: { lineStyle: { color: "#adb5bd", width: 1 } },
-    },
-    series: [
-      { type: "heatmap", coordinateSystem: "calendar", name: cal.label, data: cal.data },
-      {
-        type: "scatter",
-        coordinateSystem: "calendar",
-        name: cal.words.overdue,
-        data: cal.data.filter(function (day) {
-          return day[3] > 0;
-        }),
-        symbolSize: function (day) {
-          return Math.min(14, 5 + 2 * Math.sqrt(day[3]));
-        },
-        itemStyle: { color: COLORS.overdue },
-      },
-    ],
+    calendar: calendars,
+    series: calendarSeries,
   });
 
   var ranking = data.ranking;
@@ -179,8 +227,8 @@
     {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: function (v) { return v + "%"; } },
       grid: { left: 8, right: 48, top: 8, bottom: 8, containLabel: true },
-      xAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
-      yAxis: { type: "category", data: ranking.names, inverse: true, axisLabel: { width: 150, overflow: "truncate" } },
+      xAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%", hideOverlap: true } },
+      yAxis: { type: "category", data: ranking.names, inverse: true, axisLabel: { width: NAME_WIDTH, overflow: "truncate" } },
       series: [
         {
           type: "bar",

@@ -48,4 +48,40 @@
       field.focus();
     }
   });
+
+  // A table.phone-cards shows its rows as cards on a phone (static/css/portal.css):
+  // each cell gets its column's heading as data-label, unless it has one.
+  document.querySelectorAll("table.phone-cards").forEach(function (table) {
+    if (!table.tHead || !table.tHead.rows.length) {
+      return;
+    }
+    var headings = [];
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
+      for (var span = 0; span < th.colSpan; span++) {
+        headings.push(th.textContent.trim());
+      }
+    });
+    Array.prototype.forEach.call(table.tBodies, function (body) {
+      var spanned = []; // rows still covered by a cell above, per column (rowspan)
+      Array.prototype.forEach.call(body.rows, function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.cells, function (cell) {
+          while (spanned[column] > 0) {
+            spanned[column] -= 1;
+            column += 1;
+          }
+          if (!cell.hasAttribute("data-label") && cell.tagName === "TD" && cell.colSpan === 1) {
+            cell.setAttribute("data-label", headings[column] || "");
+          }
+          for (var span = 0; span < cell.colSpan; span++) {
+            spanned[column] = cell.rowSpan - 1;
+            column += 1;
+          }
+        });
+        for (; column < spanned.length; column++) {
+          spanned[column] = Math.max(0, (spanned[column] || 0) - 1);
+        }
+      });
+    });
+  });
 })();
