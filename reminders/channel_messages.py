@@ -51,7 +51,8 @@ def _line(reminder: Reminder, today: dt.date, *, office: bool) -> str:
         due = _("%(date)s截止") % {"date": cn_date(reminder.due_date)} if reminder.due_date else ""
         note = reminder.note.replace("\n", " ")
         note = note[:80] + "…" if len(note) > 80 else note
-        return " ".join(part for part in (f"- **{label}**", reminder.period, due, note) if part)
+        period = "" if reminder.reason == Reason.INSTRUCTION else reminder.period
+        return " ".join(part for part in (f"- **{label}**", period, due, note) if part)
     task, indicator = reminder.task, reminder.task.indicator
     text = indicator.task_text.replace("\n", " ").replace("[", "【").replace("]", "】")
     if len(text) > TASK_TEXT_CHARS:

@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from departments.models import Unit
 from indicators.models import Plan
-from tasks.models import Task
+from tasks.models import Instruction, Task
 
 
 class WorkdayOverride(models.Model):
@@ -116,7 +116,10 @@ class Reminder(models.Model):
     - plan_adopted: the plan the unit has tasks in was adopted (``2019``);
     - unowned: to the reform office, the plan has indicators nobody holds or
       groups with no members (``2019/2019-W36``: once per ISO week while it
-      lasts).
+      lasts);
+    - instruction: a leader's instruction (批示) past its reply deadline that
+      the unit has not answered (``instruction/12``; `instruction` set, a
+      fourth constraint keeps it once per instruction and unit).
 
     `remind_after` is the moment the notice is due to go out; the sweep asks
     ``remind_after <= now``, never "is it due exactly today", so a day the
@@ -134,6 +137,7 @@ class Reminder(models.Model):
         CONSULTATION = "consultation", _("征求意见待反馈")
         PLAN_ADOPTED = "plan_adopted", _("计划已通过执行")
         UNOWNED = "unowned", _("无人承接的工作")
+        INSTRUCTION = "instruction", _("批示待回复")
 
     # Sent to the reform office, not to units.
     OFFICE_REASONS = (Reason.ESCALATION, Reason.UNOWNED)
@@ -154,6 +158,15 @@ class Reminder(models.Model):
         null=True,
         blank=True,
         help_text=_("不针对某项任务的提醒（征求意见、计划通过、无人承接）所涉及的计划。"),
+    )
+    instruction = models.ForeignKey(
+        Instruction,
+        verbose_name=_("批示"),
+        on_delete=models.PROTECT,
+        related_name="reminders",
+        null=True,
+        blank=True,
+        help_text=_("批示待回复提醒所催的批示。"),
     )
     unit = models.ForeignKey(
         Unit,
@@ -240,6 +253,12 @@ class Reminder(models.Model):
                 condition=Q(task=None, voided_at=None, unit=None),
                 name="reminder_office_notice_once_live",
             ),
+            # 批示待回复: once per instruction and unit.
+            models.UniqueConstraint(
+                fields=["instruction", "unit"],
+                condition=Q(voided_at=None, instruction__isnull=False),
+                name="reminder_instruction_once_live",
+            ),
         ]
         indexes = [
             # Reminder delivery (reminders.sweep.deliver_*): notices waiting to go out.
@@ -272,6 +291,8 @@ class Reminder(models.Model):
         a plan its consultation or its page."""
         if self.task_id:
             return reverse("tasks:detail", args=[self.task_id])
+        if self.reason == self.Reason.INSTRUCTION:
+            return reverse("tasks:mine") + f"#instruction-{self.instruction_id}"
         if self.reason == self.Reason.CONSULTATION:
             return reverse("plans:consultation", args=[self.plan.year])
         if self.reason == self.Reason.PLAN_ADOPTED:

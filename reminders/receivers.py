@@ -6,7 +6,7 @@ from django.dispatch import receiver
 from indicators.models import Plan
 from indicators.signals import plan_status_changed
 from tasks import access
-from tasks.signals import Panel, task_page_panels, tasks_changed
+from tasks.signals import Panel, instruction_answered, task_page_panels, tasks_changed
 
 from . import selectors, services
 
@@ -14,6 +14,11 @@ from . import selectors, services
 @receiver(tasks_changed)
 def void_stale_notices(sender, task_ids, why, now=None, **kwargs):
     services.notices_void_stale(task_ids=task_ids, now=now)
+
+
+@receiver(instruction_answered)
+def void_instruction_notice(sender, instruction_id, unit_id, now=None, **kwargs):
+    services.notices_void_answered_instruction(instruction_id=instruction_id, unit_id=unit_id, now=now)
 
 
 @receiver(plan_status_changed)
