@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from departments.models import Unit
 from indicators.models import Plan
 from indicators.xlsx import Sheet, write_workbook
-from tasks import access
+from tasks import access, instructions
 from tasks.templatetags.portal import cn_date
 
 from .completeness import completeness_month, completeness_year, plan_months
@@ -147,5 +147,7 @@ def unit_completeness(request, pk=None):
         "chart": chart,
         "today": today,
         "own": pk is None,
+        # 批示: leaders and the office write to the unit from its page.
+        "instruct_unit": units[0] if pk is not None and instructions.can_instruct(user) else None,
     }
     return render(request, "dashboards/unit_completeness.html", context)
