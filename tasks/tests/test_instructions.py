@@ -305,3 +305,23 @@ def test_the_list_costs_the_same_whatever_the_number_of_units_and_replies(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(reverse("tasks:instructions"))
     assertContains(page, "已落实", count=len(instructions.concerned_unit_ids(indicator_instruction)))
+
+
+def test_leaders_write_to_a_unit_from_its_page(client, task_8, leader, staff):
+    page_url = reverse("dashboards:unit_completeness", args=[task_8.unit_id])
+    client.force_login(staff)
+    assertNotContains(client.get(page_url), 'id="instruct-unit"')
+    client.force_login(leader)
+    assertContains(client.get(page_url), 'id="instruct-unit"')
+    response = client.post(
+        reverse("tasks:instruction_create"),
+        {"unit": task_8.unit_id, "text": "请自查本单位报送情况", "next": page_url},
+    )
+    assert response["Location"] == page_url
+    assert Instruction.objects.get().unit == task_8.unit
+    # Somewhere else than this site is not followed.
+    response = client.post(
+        reverse("tasks:instruction_create"),
+        {"unit": task_8.unit_id, "text": "再次提醒", "next": "https://example.com/"},
+    )
+    assert response["Location"] == reverse("tasks:instructions")
