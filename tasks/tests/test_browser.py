@@ -218,14 +218,15 @@ def test_it_carries_a_report_from_the_unit_through_review(
     pgb.shot("office-verified")
     pgb.close()
 
-    # 7. A leader reads everything and is offered no form.
+    # 7. A leader reads everything and is offered no form but 写批示.
     ld = Visitor(browser, live_server, shots)
     ld.log_in("leader", "pw-leader")
     assert ld.page.url == live_server.url + reverse("dashboards:overview")
     ld.goto(reverse("tasks:overview"))
     ld.shot("leader-overview", full_page=False)
     ld.goto(task_url)
-    assert ld.page.locator("form[action^='/tasks/']").count() == 0
+    assert ld.page.locator("form[action^='/tasks/']:not([action='/tasks/instructions/new/'])").count() == 0
+    assert ld.page.locator("#instruction-create").count() == 1
     ld.close()
 
     # The staff member's view of the closed task, on a phone.
