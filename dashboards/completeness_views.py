@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from departments.models import Unit
 from indicators.models import Plan
 from indicators.xlsx import WHOLE, WHOLE_PERCENT, Sheet, in_site_language, percent, write_workbook
-from tasks import access
+from tasks import access, instructions
 from tasks.templatetags.portal import cn_date
 from xsreform.dates import month_text
 
@@ -168,5 +168,7 @@ def unit_completeness(request, pk=None):
         "chart": chart,
         "today": today,
         "own": pk is None,
+        # 批示: leaders and the office write to the unit from its page.
+        "instruct_unit": units[0] if pk is not None and instructions.can_instruct(user) else None,
     }
     return render(request, "dashboards/unit_completeness.html", context)

@@ -321,7 +321,61 @@ def build(*, plan: Plan, now: dt.datetime, light: bool = False, start: dt.dateti
         for logger, level in zip(quiet, levels, strict=True):
             logger.setLevel(level)
     done["targets confirmed"] = targets
+    if not light:
+        done["instructions"] = leader_instructions(plan=plan, start=story.start, now=now)
     return ", ".join(f"{count} {what}" for what, count in sorted(done.items()))
+
+
+LEADER = "leader"
+SGJ_UNIT = "区数管局"
+
+
+def leader_instructions(*, plan: Plan, start: dt.datetime, now: dt.datetime) -> int:
+    """批示: the leader writes twice on 区数管局's first lead task — midway
+    through the year so far, answered by the unit two days later, and the
+    day before `now` on the whole indicator, with a reply deadline ten days
+    on, still open. Nothing when the year has barely begun."""
+    from django.contrib.auth import get_user_model
+
+    from tasks import instructions
+
+    task = (
+        Task.objects.for_plan(plan)
+        .active()
+        .filter(unit__name=SGJ_UNIT, role=Task.Role.LEAD)
+        .select_related("indicator", "unit")
+        .order_by("indicator__position")
+        .first()
+    )
+    if task is None or not plan.is_active or now - start < dt.timedelta(days=10):
+        return 0
+    leader = get_user_model().objects.get(username=LEADER)
+    reporter = unit_reporters()[task.unit_id]
+    local = site_timezone()
+    written = start + (now - start) / 2
+    first = instructions.instruction_create(
+        user=leader,
+        task=task,
+        text=f"请{task.unit.name}抓紧推进第{task.indicator.code}项，两周内拿出具体方案报区政府。",
+        reply_due=written.astimezone(local).date() + dt.timedelta(days=14),
+        now=written,
+    )
+    instructions.instruction_reply(
+        instruction=first,
+        unit=task.unit,
+        user=reporter,
+        text="方案已起草完成，经局务会讨论后于本周报区政府审定；数据归集进度按周报送跑改办。",
+        now=written + dt.timedelta(days=2),
+    )
+    yesterday = now - dt.timedelta(days=1)
+    instructions.instruction_create(
+        user=leader,
+        indicator=task.indicator,
+        text="各责任单位对照目标逐项梳理进度，存在困难的写明原因和需要协调的事项。",
+        reply_due=yesterday.astimezone(local).date() + dt.timedelta(days=10),
+        now=yesterday,
+    )
+    return 2
 
 
 # Evidence files: small, real PDFs and PNGs (they pass the upload checks).

@@ -38,7 +38,7 @@ from django.utils import timezone
 from departments.models import Unit
 from departments.roles import REFORM_OFFICE
 from indicators.models import ConsultationAnswer, Plan
-from tasks.models import ProgressReport, Task, site_timezone
+from tasks.models import InstructionReply, ProgressReport, Task, site_timezone
 
 from . import digests, mail
 from .models import Reminder
@@ -118,8 +118,16 @@ def office_recipients() -> list[str]:
 
 
 def plan_notice_void_reason(reminder: Reminder) -> str:
-    """Why a notice about a plan no longer applies, or ""."""
+    """Why a notice about a plan (or an instruction) no longer applies, or ""."""
     plan = reminder.plan
+    if reminder.reason == Reason.INSTRUCTION:
+        if InstructionReply.objects.filter(
+            instruction_id=reminder.instruction_id, unit_id=reminder.unit_id
+        ).exists():
+            return "单位已回复批示"
+        if plan is not None and plan.status != Plan.Status.ACTIVE:
+            return "计划已结束"
+        return ""
     if reminder.reason == Reason.CONSULTATION:
         if plan.status != Plan.Status.CONSULTATION:
             return "征求意见已结束"

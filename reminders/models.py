@@ -17,7 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from departments.models import Unit
 from indicators.models import Plan
-from tasks.models import Task
+from tasks.models import Instruction, Task
 from xsreform.dates import day_text, month_text
 
 
@@ -118,7 +118,10 @@ class Reminder(models.Model):
     - plan_adopted: the plan the unit has tasks in was adopted (``2019``);
     - unowned: to the reform office, the plan has indicators nobody holds or
       groups with no members (``2019/2019-W36``: once per ISO week while it
-      lasts).
+      lasts);
+    - instruction: a leader's instruction (批示) past its reply deadline that
+      the unit has not answered (``instruction/12``; `instruction` set, a
+      fourth constraint keeps it once per instruction and unit).
 
     A change to a task its unit should know of (tasks.changes) is a notice
     of its own, kept with what changed (`changes`, old → new):
@@ -148,6 +151,7 @@ class Reminder(models.Model):
         UNOWNED = "unowned", _("无人承接的工作")
         CHANGED = "changed", _("任务有变更")
         WITHDRAWN = "withdrawn", _("任务已撤销")
+        INSTRUCTION = "instruction", _("批示待回复")
 
     # Sent to the reform office, not to units.
     OFFICE_REASONS = (Reason.ESCALATION, Reason.UNOWNED)
@@ -168,6 +172,15 @@ class Reminder(models.Model):
         null=True,
         blank=True,
         help_text=_("不针对某项任务的提醒（征求意见、计划通过、无人承接）所涉及的计划。"),
+    )
+    instruction = models.ForeignKey(
+        Instruction,
+        verbose_name=_("批示"),
+        on_delete=models.PROTECT,
+        related_name="reminders",
+        null=True,
+        blank=True,
+        help_text=_("批示待回复提醒所催的批示。"),
     )
     unit = models.ForeignKey(
         Unit,
@@ -257,6 +270,12 @@ class Reminder(models.Model):
                 condition=Q(task=None, voided_at=None, unit=None),
                 name="reminder_office_notice_once_live",
             ),
+            # 批示待回复: once per instruction and unit.
+            models.UniqueConstraint(
+                fields=["instruction", "unit"],
+                condition=Q(voided_at=None, instruction__isnull=False),
+                name="reminder_instruction_once_live",
+            ),
         ]
         indexes = [
             # Reminder delivery (reminders.sweep.deliver_*): notices waiting to go out.
@@ -289,6 +308,8 @@ class Reminder(models.Model):
         a plan its consultation or its page."""
         if self.task_id:
             return reverse("tasks:detail", args=[self.task_id])
+        if self.reason == self.Reason.INSTRUCTION:
+            return reverse("tasks:mine") + f"#instruction-{self.instruction_id}"
         if self.reason == self.Reason.CONSULTATION:
             return reverse("plans:consultation", args=[self.plan.year])
         if self.reason == self.Reason.PLAN_ADOPTED:
@@ -303,6 +324,12 @@ class Reminder(models.Model):
         2019年7月 / Jul 2019, the week's Monday."""
         from django.utils.translation import gettext
 
+        if self.reason == self.Reason.INSTRUCTION:
+            return ""  # its key is the instruction's; the notice quotes the instruction itself
+        if self.reason in (self.Reason.CHANGED, self.Reason.WITHDRAWN):
+            # The moment of the change, in UTC (services.change_period): its local day.
+            moment = dt.datetime.fromisoformat(self.period).replace(tzinfo=dt.UTC)
+            return day_text(timezone.localdate(moment))
         period = self.period.split("/", 1)[-1]  # a plan's notices start with its year
         if match := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:#(\d+))?", period):
             year, month, day, repeat = match.groups()

@@ -6,7 +6,7 @@ from django.dispatch import receiver
 from indicators.models import Plan
 from indicators.signals import plan_status_changed
 from tasks import access
-from tasks.signals import Panel, task_changes, task_page_panels, tasks_changed
+from tasks.signals import Panel, instruction_answered, task_changes, task_page_panels, tasks_changed
 
 from . import selectors, services
 
@@ -20,6 +20,11 @@ def void_stale_notices(sender, task_ids, why, now=None, **kwargs):
 def tell_units_of_changes(sender, changes, now=None, **kwargs):
     """任务有变更 / 任务已撤销, recorded in the transaction of the change."""
     services.notices_task_changed(changes=changes, now=now)
+
+
+@receiver(instruction_answered)
+def void_instruction_notice(sender, instruction_id, unit_id, now=None, **kwargs):
+    services.notices_void_answered_instruction(instruction_id=instruction_id, unit_id=unit_id, now=now)
 
 
 @receiver(plan_status_changed)

@@ -248,6 +248,30 @@ def _merged(first: dict, second: dict) -> dict:
 
 
 @transaction.atomic
+def notices_void_answered_instruction(
+    *, instruction_id: int, unit_id: int, now: dt.datetime | None = None
+) -> int:
+    """The unit answered the instruction: its unsent 批示待回复 notice is
+    cancelled at once (one a delivery has claimed is left to it: it checks
+    the same rule)."""
+    now = now or timezone.now()
+    count = Reminder.objects.filter(
+        instruction_id=instruction_id,
+        unit_id=unit_id,
+        reason=Reason.INSTRUCTION,
+        sent_at=None,
+        voided_at=None,
+        sending_at=None,
+        claim_token=None,
+    ).update(voided_at=now, void_reason="单位已回复批示")
+    if count:
+        logger.info(
+            "reminders: instruction %s answered by unit %s, notice cancelled", instruction_id, unit_id
+        )
+    return count
+
+
+@transaction.atomic
 def notices_plan_adopted(*, plan: Plan, now: dt.datetime | None = None) -> int:
     """计划已通过执行: one notice to each unit with a task in the plan, recorded
     once (the constraint on unit, reason and period turns a second one

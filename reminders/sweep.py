@@ -17,7 +17,10 @@ it inserted:
 - `find_consultation_due_soon` — a consultation due within N working days:
   the units asked that have not answered;
 - `find_consultation_deemed` — past a consultation's deadline: the units that
-  did not answer are recorded as no objection (an answer, not a notice).
+  did not answer are recorded as no objection (an answer, not a notice);
+- `find_instructions_unanswered` — an instruction (批示) past its reply
+  deadline: each unit concerned that has not answered, once per
+  instruction and unit.
 
 Only tasks of active plans (执行中) are looked at: a closed year records nothing.
 
@@ -47,7 +50,8 @@ from django.utils import timezone
 from indicators.consultations import consultation_record_deemed, consultations_past_deadline
 from indicators.models import Consultation, ConsultationAnswer, Plan
 from indicators.selectors import plan_unit_ids, plan_unowned
-from tasks.models import ProgressReport, Task
+from tasks.instructions import concerned_unit_ids, running_q, with_subjects
+from tasks.models import Instruction, ProgressReport, Task
 
 from . import channels
 from .channels import ChannelResult
@@ -300,6 +304,49 @@ def find_consultation_deemed(*, now: dt.datetime, calendar: WorkdayCalendar | No
     return _log_recorded(DEEMED, recorded, now)
 
 
+INSTRUCTION_NOTE_CHARS = 200
+
+
+@transaction.atomic
+def find_instructions_unanswered(*, now: dt.datetime, calendar: WorkdayCalendar | None = None) -> int:
+    """Instructions past their reply deadline (still running: on a unit, or
+    on a plan in progress): one notice to each unit concerned that has not
+    answered, once per instruction and unit (``instruction/12``; the
+    constraint reminder_instruction_once_live turns a second one away). The
+    note carries the instruction's words, so the digest can quote them."""
+    overdue = with_subjects(
+        Instruction.objects.filter(running_q(), reply_due__lt=local_date(now)).order_by("pk")
+    ).prefetch_related(
+        models.Prefetch(
+            "reminders",
+            queryset=Reminder.objects.live().filter(reason=Reason.INSTRUCTION),
+            to_attr="live_notices",
+        )
+    )
+    rows = []
+    for instruction in overdue:
+        done = {r.unit_id for r in instruction.replies.all()} | {n.unit_id for n in instruction.live_notices}
+        text = " ".join(instruction.text.split())
+        if len(text) > INSTRUCTION_NOTE_CHARS:
+            text = text[:INSTRUCTION_NOTE_CHARS] + "…"
+        rows += [
+            Reminder(
+                instruction=instruction,
+                plan=instruction.plan,
+                unit_id=unit_id,
+                reason=Reason.INSTRUCTION,
+                period=f"instruction/{instruction.pk}",
+                due_date=instruction.reply_due,
+                remind_after=now,
+                created_at=now,
+                note=f"{instruction.author.get_full_name() or instruction.author.username}：{text}",
+            )
+            for unit_id in concerned_unit_ids(instruction)
+            if unit_id not in done
+        ]
+    return _log_recorded(Reason.INSTRUCTION, len(insert_new(rows)), now)
+
+
 DAILY_STEPS = [
     (Reason.OVERDUE, find_overdue),
     (Reason.DUE_SOON, find_due_soon),
@@ -308,6 +355,7 @@ DAILY_STEPS = [
     (Reason.UNOWNED, find_unowned),
     (Reason.CONSULTATION, find_consultation_due_soon),
     (DEEMED, find_consultation_deemed),
+    (Reason.INSTRUCTION, find_instructions_unanswered),
 ]
 MONTH_END_STEPS = [(Reason.OVERDUE, find_overdue)]
 

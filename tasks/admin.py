@@ -5,7 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import signals
 from .changes import sync_changes
-from .models import Evidence, ProgressReport, Review, Task
+from .models import Evidence, Instruction, InstructionReply, ProgressReport, Review, Task
 
 
 @admin.register(Task)
@@ -92,3 +92,21 @@ class ReviewAdmin(ReadOnlyAdmin):
     list_filter = ["decision", "task__indicator__plan"]
     search_fields = ["task__indicator__code", "task__unit__name", "reason"]
     list_select_related = ["task__indicator__plan", "task__unit", "reviewer"]
+
+
+class InstructionReplyInline(admin.TabularInline):
+    model = InstructionReply
+    fields = ["unit", "text", "author", "report", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Instruction)
+class InstructionAdmin(ReadOnlyAdmin):
+    """批示 are written and answered in the portal; the admin shows them."""
+
+    list_display = ["__str__", "author", "reply_due", "created_at"]
+    list_select_related = ["author", "unit", "indicator", "task__indicator", "task__unit"]
+    search_fields = ["text"]
+    inlines = [InstructionReplyInline]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from .models import REPORT_STATUSES, Review, Task
 from .selectors import Show
 from .target_values import ReportedValue
+from .templatetags.portal import cn_date, person
 from .uploads import ALLOWED_EXTENSIONS, evidence_check
 
 SEARCH_MAX_LENGTH = 100
@@ -173,6 +174,15 @@ class ProgressReportForm(VersionedForm):
         label=gettext_lazy("引用配合单位的佐证材料"),
         help_text=gettext_lazy("勾选的文件随本报送列出，仍保存在配合单位的报送中。"),
     )
+    # 回应批示: offered (offer_instructions) only while the unit has an open
+    # instruction on this task, its indicator or itself.
+    instruction = forms.TypedChoiceField(
+        label=gettext_lazy("回应批示"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=gettext_lazy("选择后，本次报送即作为本单位对该批示的回复。"),
+    )
     files = MultipleFileField(
         label=gettext_lazy("佐证材料"),
         required=False,
@@ -181,6 +191,7 @@ class ProgressReportForm(VersionedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.open_instructions = {}
         self.fields["files"].help_text = ngettext(
             "可选，可多选。PDF、Word、Excel 或 JPG/PNG 图片，每个不超过 %(limit)s，最多 %(count)d 个。",
             "可选，可多选。PDF、Word、Excel 或 JPG/PNG 图片，每个不超过 %(limit)s，最多 %(count)d 个。",
@@ -189,6 +200,16 @@ class ProgressReportForm(VersionedForm):
             "limit": filesizeformat(settings.EVIDENCE_MAX_UPLOAD_BYTES),
             "count": settings.EVIDENCE_MAX_FILES,
         }
+
+    def offer_instructions(self, instructions) -> None:
+        """The open instructions this report may answer."""
+        self.open_instructions = {i.pk: i for i in instructions}
+        self.fields["instruction"].choices = [("", _("不回应批示"))] + [
+            (i.pk, f"{person(i.author)}（{cn_date(i.created_at)}）：{_short(i.text)}") for i in instructions
+        ]
+
+    def chosen_instruction(self):
+        return self.open_instructions.get(self.cleaned_data.get("instruction"))
 
     def offer_partner_evidence(self, pairs) -> None:
         """The lead's form lists its partners' files: (task, evidence) pairs."""
@@ -328,6 +349,46 @@ def _parse_selection(value: str) -> tuple[int, int] | None:
     if version and not (version.isascii() and version.isdigit() and len(version) < 10):
         return None
     return int(pk), int(version) if version else -1
+
+
+def _short(text: str, length: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[:length] + "…"
+
+
+class InstructionForm(forms.Form):
+    """批示: on a task, its whole indicator, or a unit (one of the three ids)."""
+
+    SCOPES = [
+        ("task", gettext_lazy("本任务（本单位）")),
+        ("indicator", gettext_lazy("整个指标（全部承担单位）")),
+    ]
+
+    text = forms.CharField(
+        label=gettext_lazy("批示内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    reply_due = forms.DateField(
+        label=gettext_lazy("回复期限"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("可选。到期未回复的单位会收到提醒。"),
+    )
+    task = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    scope = forms.ChoiceField(label=gettext_lazy("批示对象"), choices=SCOPES, required=False, initial="task")
+    unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class InstructionReplyForm(forms.Form):
+    unit = forms.IntegerField(widget=forms.HiddenInput)
+    text = forms.CharField(
+        label=gettext_lazy("回复内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class InstructionFilterForm(QueryForm):
+    show = forms.ChoiceField(
+        choices=[("", gettext_lazy("全部批示")), ("overdue", gettext_lazy("逾期未回复"))], required=False
+    )
 
 
 class ExtensionRequestForm(forms.Form):

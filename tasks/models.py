@@ -449,3 +449,144 @@ class TargetValue(models.Model):
     def value_display(self) -> str:
         """85.5, 90 — as written, without the stored decimal places."""
         return plain_number(self.value)
+
+
+class InstructionQuerySet(models.QuerySet):
+    def concerning_units(self, unit_ids):
+        """Instructions that concern any of these units: on one of their tasks,
+        on an indicator where they hold an active task, or on the unit."""
+        on_indicator = Task.objects.active().filter(unit_id__in=unit_ids).values("indicator_id")
+        return self.filter(
+            Q(unit_id__in=unit_ids) | Q(task__unit_id__in=unit_ids) | Q(indicator_id__in=on_indicator)
+        )
+
+    def concerning_task(self, task):
+        """What the task page shows: instructions on the task, on its
+        indicator, and on its unit."""
+        return self.filter(Q(task=task) | Q(indicator_id=task.indicator_id) | Q(unit_id=task.unit_id))
+
+
+class Instruction(models.Model):
+    """批示: a leader (or the reform office) writes on an indicator, a task or
+    a unit — exactly one of them — optionally with a date by which the units
+    concerned must answer. The units concerned: on an indicator, every unit
+    with an active task on it; on a task, its unit; on a unit, that unit.
+    Each answers once (InstructionReply), by a reply or by a progress report
+    that references the instruction."""
+
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name=_("指标"),
+        on_delete=models.PROTECT,
+        related_name="instructions",
+        null=True,
+        blank=True,
+    )
+    task = models.ForeignKey(
+        Task,
+        verbose_name=_("任务"),
+        on_delete=models.PROTECT,
+        related_name="instructions",
+        null=True,
+        blank=True,
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("单位"),
+        on_delete=models.PROTECT,
+        related_name="instructions",
+        null=True,
+        blank=True,
+    )
+    text = models.TextField(_("批示内容"))
+    reply_due = models.DateField(_("回复期限"), null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("批示人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("批示时间"), default=timezone.now, editable=False, db_index=True)
+
+    history = HistoricalRecords()
+    objects = InstructionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("批示")
+        verbose_name_plural = _("批示")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(indicator__isnull=False, task=None, unit=None)
+                    | Q(indicator=None, task__isnull=False, unit=None)
+                    | Q(indicator=None, task=None, unit__isnull=False)
+                ),
+                name="instruction_exactly_one_subject",
+            )
+        ]
+
+    def __str__(self):
+        text = self.text if len(self.text) <= 20 else self.text[:20] + "…"
+        return f"{self.subject_label} · {text}"
+
+    @property
+    def subject_label(self) -> str:
+        """What it is written on, in a few words: 指标 8, 指标 8 · 区数管局, 区数管局."""
+        if self.task_id:
+            return f"{_('指标')} {self.task.indicator.code} · {self.task.unit.name}"
+        if self.indicator_id:
+            return f"{_('指标')} {self.indicator.code}"
+        return self.unit.name
+
+    @property
+    def plan(self):
+        """The plan of its indicator or task; None on a unit."""
+        if self.task_id:
+            return self.task.indicator.plan
+        if self.indicator_id:
+            return self.indicator.plan
+        return None
+
+    def is_running(self) -> bool:
+        """Still to be answered: not on a plan that stopped running (a unit's
+        instruction always is)."""
+        plan = self.plan
+        return plan is None or plan.is_active
+
+    def is_overdue(self, on: dt.date) -> bool:
+        return self.reply_due is not None and self.reply_due < on
+
+
+class InstructionReply(models.Model):
+    """A unit's answer to an instruction: its own text, or a progress report
+    that referenced the instruction (then `report` says which). One per
+    unit and instruction."""
+
+    instruction = models.ForeignKey(
+        Instruction, verbose_name=_("批示"), on_delete=models.PROTECT, related_name="replies"
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("回复人"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("回复内容"))
+    report = models.ForeignKey(
+        ProgressReport,
+        verbose_name=_("回应的进展报送"),
+        on_delete=models.PROTECT,
+        related_name="instruction_replies",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("回复时间"), default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("批示回复")
+        verbose_name_plural = _("批示回复")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["instruction", "unit"], name="instruction_reply_once_per_unit")
+        ]
+
+    def __str__(self):
+        return f"{self.instruction} · {self.unit.name}"

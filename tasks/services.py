@@ -18,7 +18,7 @@ from indicators.carry_over import plan_draft_from
 from indicators.models import Indicator, Plan
 from indicators.selectors import plan_expected_units
 
-from . import changes, signals
+from . import changes, instructions, signals
 from .models import REPORT_STATUSES, Evidence, ProgressReport, Review, TargetValue, Task
 from .target_values import ReportedValue, values_check
 from .uploads import evidence_check, evidence_store
@@ -176,9 +176,12 @@ def progress_report_create(
     files: Sequence[UploadedFile] = (),
     referenced_evidence: Sequence[int] = (),
     target_values: Sequence[ReportedValue] = (),
+    instruction=None,
     now: dt.datetime | None = None,
 ) -> ProgressReport:
     """File a progress report on the task; its status becomes the task's.
+    With `instruction` (回应批示), the report is the unit's answer to that
+    instruction on its task, indicator or unit (tasks.instructions).
     A lead unit's report may reference its partners' evidence files on the
     same indicator (牵头汇总), which stay where they were uploaded. With it
     the unit may give the current value of each confirmed target of its
@@ -241,6 +244,8 @@ def progress_report_create(
         len(referenced),
         len(values),
     )
+    if instruction is not None:
+        instructions.answer_with_report(instruction=instruction, report=report, user=user, now=now)
     signals.send_on_commit(task_ids=[task.pk], why="reported", now=now)
     return report
 

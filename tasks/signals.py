@@ -13,6 +13,9 @@ they must hear of something here, or add to a page here, they listen.
   the writing transaction (an import, an admin edit, an approved
   extension), so the reminders record their notices with the change or
   not at all.
+- `instruction_answered`: a unit answered an instruction (批示); sent after
+  commit with the instruction's and the unit's ids. The reminders cancel
+  the unit's unsent 批示待回复 notice.
 - `task_page_panels`: the task page asks for panels to show beside the
   task; each receiver returns a `Panel` (or None). The reminders add 催办 for
   the reform office."""
@@ -28,6 +31,8 @@ from django.dispatch import Signal
 tasks_changed = Signal()
 task_changes = Signal()  # changes: list[TaskChange], now: dt.datetime
 task_page_panels = Signal()  # task, request → Panel | None
+# instruction_id: int, unit_id: int, now: the moment of the answer
+instruction_answered = Signal()
 
 
 @dataclass
@@ -96,6 +101,14 @@ def send_on_commit(*, task_ids, why: str, now: dt.datetime | None = None) -> Non
     ids = sorted(set(task_ids))
     if ids:
         transaction.on_commit(lambda: tasks_changed.send(sender=__name__, task_ids=ids, why=why, now=now))
+
+
+def instruction_answered_on_commit(*, instruction_id: int, unit_id: int, now: dt.datetime) -> None:
+    transaction.on_commit(
+        lambda: instruction_answered.send(
+            sender=__name__, instruction_id=instruction_id, unit_id=unit_id, now=now
+        )
+    )
 
 
 def panels_for(*, task, request) -> list[Panel]:

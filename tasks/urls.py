@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import evidence_views, extension_views, plan_views, views
+from . import evidence_views, extension_views, instruction_views, plan_views, views
 
 app_name = "tasks"
 
@@ -15,6 +15,9 @@ urlpatterns = [
     path("<int:pk>/extension/", extension_views.extension_create, name="extension_create"),
     path("extensions/", extension_views.extension_list, name="extensions"),
     path("extensions/<int:pk>/decide/", extension_views.extension_decide, name="extension_decide"),
+    path("instructions/", instruction_views.instruction_list, name="instructions"),
+    path("instructions/new/", instruction_views.instruction_create, name="instruction_create"),
+    path("instructions/<int:pk>/reply/", instruction_views.instruction_reply, name="instruction_reply"),
     path("evidence/<int:pk>/", evidence_views.evidence_download, name="evidence"),
     path("evidence/<int:pk>/preview/", evidence_views.evidence_preview, name="evidence_preview"),
     path(

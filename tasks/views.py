@@ -18,12 +18,13 @@ from django.views.decorators.http import require_POST
 
 from indicators.selectors import consultations_open_for_units
 
-from . import access, exports, selectors, services, signals, target_values
+from . import access, exports, instructions, selectors, services, signals, target_values
 from .forms import (
     AllTasksFilterForm,
     BulkSelectionForm,
     ExtensionDecisionForm,
     ExtensionRequestForm,
+    InstructionForm,
     ProgressReportForm,
     ReviewForm,
     TaskListFilterForm,
@@ -117,6 +118,7 @@ def my_tasks(request):
     context["several_units"] = len(unit_ids) > 1
     context["returned"] = selectors.returned_tasks(context["listing"].all_tasks)
     context["consultations"] = consultations_open_for_units(unit_ids)
+    context["open_instructions"] = instructions.open_instructions(unit_ids=unit_ids)
     return render(request, "tasks/my_tasks.html", context)
 
 
@@ -235,6 +237,15 @@ def _render_task(request, task, *, report_form=None, review_form=None, status=20
         report_form.offer_targets([t.target for t in targets], today=today)
     if report_form is not None and leads and consolidation:
         report_form.offer_partner_evidence(consolidation.evidence)
+    # 批示: on the task, its indicator and its unit, with this unit's answer.
+    instruction_rows = instructions.task_instructions(task)
+    if report_form is not None:
+        report_form.offer_instructions(instructions.open_for_task(task, instruction_rows))
+    context.update(
+        instruction_items=[(row, row.answer_of(task.unit_id)) for row in instruction_rows],
+        can_answer=running and access.can_report(user, task),
+        instruction_form=InstructionForm() if running and instructions.can_instruct(user) else None,
+    )
     if review_form is None and can_review:
         review_form = ReviewForm(initial={"version": task.version})
     context.update(report_form=report_form, review_form=review_form)
@@ -331,11 +342,15 @@ def report_create(request, pk):
             files=data["files"],
             referenced_evidence=data["referenced_evidence"],
             target_values=form.target_values(),
+            instruction=form.chosen_instruction(),
         )
+        if form.chosen_instruction():
+            return _("进展已报送，并作为本单位对批示的回复。")
         return _("进展已报送。")
 
     form = ProgressReportForm(request.POST, request.FILES)
     form.offer_targets(target_values.confirmed_targets(task), today=timezone.localdate())
+    form.offer_instructions(instructions.open_for_task(task))
     return _submit(
         request,
         task,

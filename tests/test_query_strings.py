@@ -14,7 +14,7 @@ from pytest_django.asserts import assertContains
 
 from dashboards.forms import CompletenessFilterForm, OverviewFilterForm
 from reminders.forms import NoticeLogFilterForm
-from tasks.forms import AllTasksFilterForm, TaskListFilterForm
+from tasks.forms import AllTasksFilterForm, InstructionFilterForm, TaskListFilterForm
 from tasks.tests.plans import build_small_plan
 
 PAGES = {
@@ -29,6 +29,7 @@ PAGES = {
     "tasks:extension_evidence": [],
     "tasks:extension_evidence_preview": [],
     "tasks:extensions": [],
+    "tasks:instructions": [*InstructionFilterForm.base_fields],
     "password_change": [],
     "departments:contacts": [],
     "departments:contact_create": [],
@@ -70,6 +71,8 @@ POST_ONLY = {
     "tasks:review_bulk",
     "tasks:extension_create",
     "tasks:extension_decide",
+    "tasks:instruction_create",
+    "tasks:instruction_reply",
     "reminders:remind_bulk",
     "plans:adopt",
     "plans:consultation_open",

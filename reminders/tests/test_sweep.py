@@ -343,6 +343,7 @@ def test_it_sweeps_twice_without_sending_twice(plan_2019, contacts, office, mail
         "unowned": 0,
         "consultation": 0,
         "consultation_deemed": 0,
+        "instruction": 0,
     }
     assert second.digests == []
     assert Reminder.objects.count() == count

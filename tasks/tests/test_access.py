@@ -6,7 +6,7 @@ import pytest
 from django.db import transaction
 from django.urls import resolve, reverse
 
-from tasks import extensions
+from tasks import extensions, instructions
 from tasks.models import Task
 
 from . import files
@@ -53,8 +53,10 @@ def world(task_8, staff, other_staff, office, leader):
     for visitor, unit in [(CO_PARTNER, co_partner_unit), (UNRELATED, unrelated_unit)]:
         users[visitor] = get_user_model().objects.create_user(username=visitor)
         Membership.objects.create(user=users[visitor], unit=unit)
+    instruction = instructions.instruction_create(user=leader, task=task_8, text="请月底前拿出方案")
     return {
         "task": task_8,
+        "instruction": instruction,
         "evidence": filed.evidence.get(),
         "partner_task": partner_task,
         "partner_evidence": partner_filed.evidence.get(),
@@ -209,6 +211,43 @@ CASES = [
         lambda task: {"requested_due_date": "2020-01-31", "reason": "需要省里配合"},
         {**LEAD_READS, STAFF: "tasks:detail", OFFICE: 403, LEADER: 403},
     ),
+    # 批示: leaders and the office write and read them; the unit concerned
+    # answers; another unit's staff get 404 on it, leaders and the office 403.
+    (
+        "instructions",
+        "get",
+        lambda w: reverse("tasks:instructions"),
+        None,
+        {ANONYMOUS: LOGIN, **unit_staff(403), OFFICE: 200, LEADER: 200},
+    ),
+    (
+        "write an instruction on a task",
+        "post",
+        lambda w: reverse("tasks:instruction_create"),
+        lambda task: {"task": task.pk, "scope": "indicator", "text": "各单位加快推进"},
+        {ANONYMOUS: LOGIN, **unit_staff(403), OFFICE: "tasks:detail", LEADER: "tasks:detail"},
+    ),
+    (
+        "write an instruction to a unit",
+        "post",
+        lambda w: reverse("tasks:instruction_create"),
+        lambda task: {"unit": task.unit_id, "text": "请自查"},
+        {ANONYMOUS: LOGIN, **unit_staff(403), OFFICE: "tasks:instructions", LEADER: "tasks:instructions"},
+    ),
+    (
+        "answer an instruction",
+        "post",
+        lambda w: reverse("tasks:instruction_reply", args=[w["instruction"].pk]),
+        lambda task: {"unit": task.unit_id, "text": "已落实"},
+        {ANONYMOUS: LOGIN, **unit_staff(404), STAFF: "tasks:mine", OFFICE: 403, LEADER: 403},
+    ),
+    (
+        "answer an instruction by GET",
+        "get",
+        lambda w: reverse("tasks:instruction_reply", args=[w["instruction"].pk]),
+        None,
+        everyone(405),
+    ),
     ("task page", "get", lambda w: reverse("tasks:detail", args=[w["task"].pk]), None, LEAD_READS),
     (
         "missing task",
@@ -322,6 +361,14 @@ CASES = [
 CASES = [case if len(case) == 6 else (*case, "task") for case in CASES]
 
 
+NOT_TASK_WRITES = {
+    "ask for an extension",
+    "write an instruction on a task",
+    "write an instruction to a unit",
+    "answer an instruction",
+}
+
+
 def _outcome(response) -> int | str:
     """What a visitor got: a status code, "login", or the URL name redirected to."""
     if response.status_code != 302:
@@ -356,8 +403,9 @@ def test_it_gives_each_visitor_exactly_what_it_should(
     assert got == expected
     # Only a successful POST changes the task (a bulk reminder writes a notice, not the task).
     writes = "tasks:overview" if name == "bulk review" else "tasks:detail"
-    # An extension request writes a request, not the task.
-    changes_task = method == "post" and name != "ask for an extension"
+    # An extension request writes a request, an instruction or its answer
+    # their own rows: none of them the task.
+    changes_task = method == "post" and name not in NOT_TASK_WRITES
     assert wrote == {v: changes_task and expected[v] == writes for v in VISITORS}
 
 

@@ -218,14 +218,15 @@ def test_it_carries_a_report_from_the_unit_through_review(
     pgb.shot("office-verified")
     pgb.close()
 
-    # 7. A leader reads everything and is offered no form.
+    # 7. A leader reads everything and is offered no form but 写批示.
     ld = Visitor(browser, live_server, shots)
     ld.log_in("leader", "pw-leader")
     assert ld.page.url == live_server.url + reverse("dashboards:overview")
     ld.goto(reverse("tasks:overview"))
     ld.shot("leader-overview", full_page=False)
     ld.goto(task_url)
-    assert ld.page.locator("form[action^='/tasks/']").count() == 0
+    assert ld.page.locator("form[action^='/tasks/']:not([action='/tasks/instructions/new/'])").count() == 0
+    assert ld.page.locator("#instruction-create").count() == 1
     ld.close()
 
     # The staff member's view of the closed task, on a phone (the phone
@@ -384,3 +385,49 @@ def test_it_extends_a_task_on_the_units_request_and_counts_it_apart(
     pgb.goto(reverse("dashboards:overview") + "?plan=2019")
     assert pgb.page.locator("[data-total='extended_on_time']").inner_text() == "延期后按期 1"
     pgb.close()
+
+
+def test_a_leaders_instruction_reaches_the_unit_and_its_reply_the_leader(
+    clock, browser, live_server, transactional_db, plan_2019, staff, leader, shots
+):
+    """批示: the leader writes on 区数管局's task 8 with a reply deadline; the
+    unit finds it at the top of its home (on a phone too, without sideways
+    scrolling) and answers there; the leader reads the answer on 批示."""
+    task_url = reverse("tasks:detail", args=[task_of("区数管局", "8").pk])
+    clock.move_to(JULY_15)
+    words = "请区数管局月底前拿出数据共享方案。"
+
+    ld = Visitor(browser, live_server, shots)
+    ld.log_in("leader", "pw-leader")
+    ld.goto(task_url)
+    form = ld.page.locator("#instruction-create")
+    form.get_by_label("批示内容").fill(words)
+    form.get_by_label("回复期限").fill("2019-07-31")
+    ld.shot("leader-instruction", full_page=False)
+    form.get_by_role("button", name="发出批示").click()
+    ld.page.wait_for_load_state()
+    assert ld.page.get_by_text("批示已发出，相关单位将在首页看到并回复。").is_visible()
+    assert ld.page.locator("#instructions").get_by_text("待回复").first.is_visible()
+
+    clock.shift(dt.timedelta(minutes=5))
+    phone = Visitor(browser, live_server, shots, viewport=PHONE)
+    phone.log_in("sgj", "pw-sgj")
+    phone.goto(reverse("tasks:mine"))
+    box = phone.page.locator("#instructions")
+    assert box.get_by_text(words).is_visible()
+    assert box.get_by_text("请于2019年7月31日前回复").is_visible()
+    assert phone.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    phone.shot("phone-instruction", full_page=False)
+    box.get_by_label("回复内容").fill("方案已起草，7月25日报区政府审定。")
+    box.get_by_role("button", name="回复批示").click()
+    phone.page.wait_for_load_state()
+    assert phone.page.get_by_text("已回复批示。").is_visible()
+    assert phone.page.locator("#instructions").count() == 0
+    phone.close()
+
+    ld.page.get_by_role("link", name="批示", exact=True).click()
+    entry = ld.page.locator("article.instruction").first
+    assert entry.get_by_text(words).is_visible()
+    assert entry.get_by_text("方案已起草，7月25日报区政府审定。").is_visible()
+    ld.shot("leader-instructions")
+    ld.close()
