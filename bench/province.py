@@ -56,6 +56,7 @@ def server_environment(url: str, workdir: Path) -> dict:
         DJANGO_SETTINGS_MODULE="bench.settings",
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY="bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        CHANNEL_SECRET_KEY="YmVuY2gtb25seS1jaGFubmVsLWtleS0wMTIzNDU2Nzg=",  # production requires one
         DATABASE_URL=url,
         DJANGO_STATIC_MANIFEST="1",
         STATIC_ROOT=str(workdir / "static"),

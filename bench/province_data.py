@@ -337,10 +337,11 @@ def main():
     history_review = Review.history.model
     columns = {
         IndicatorUnit: ["id", "indicator_id", "unit_id", "role", "position"],
-        Task: ["id", "indicator_id", "unit_id", "role", "status", "due_date", "is_active", "version", "created_at", "updated_at"],
+        Task: ["id", "indicator_id", "unit_id", "role", "status", "due_date", "is_active", "version", "created_at", "updated_at", "extended_due_date"],
         history_task: [
             "id", "role", "status", "due_date", "is_active", "version", "created_at", "updated_at", "indicator_id",
             "unit_id", "history_id", "history_date", "history_change_reason", "history_type", "history_user_id",
+            "extended_due_date",
         ],
         ProgressReport: ["id", "task_id", "author_id", "created_at", "status", "percent", "progress", "problems", "next_steps"],
         history_report: [
@@ -476,11 +477,11 @@ def main():
                     updated = events[-1][0] if events else created
                     out[Task].add(
                         task_id, indicator.pk, unit_id, role, status, indicator.due_date, "t", len(events),
-                        ts(created), ts(updated),
+                        ts(created), ts(updated), None,
                     )  # fmt: skip
                     out[history_task].add(
                         task_id, role, "not_started", indicator.due_date, "t", 0, ts(created), ts(created),
-                        indicator.pk, unit_id, next_id("h_task"), ts(created), None, "+", None,
+                        indicator.pk, unit_id, next_id("h_task"), ts(created), None, "+", None, None,
                     )  # fmt: skip
                     for version, (moment, kind, event_status, percent) in enumerate(events, start=1):
                         when = ts(moment)
@@ -517,7 +518,7 @@ def main():
                             reason, user = ("核实办结" if decision == "verified" else "退回"), office.pk
                         out[history_task].add(
                             task_id, role, event_status, indicator.due_date, "t", version, ts(created), when,
-                            indicator.pk, unit_id, next_id("h_task"), when, reason, "~", user,
+                            indicator.pk, unit_id, next_id("h_task"), when, reason, "~", user, None,
                         )  # fmt: skip
             if k % 15 == 14:
                 print(f"  {k + 1} plans, {ids['task']} tasks, {ids['report']} reports", flush=True)
