@@ -42,6 +42,9 @@ def test_it_shows_completeness_and_verifies_ticked_tasks_at_once(
 
         # 报送完整率 for July: the chart is drawn, the table lists the same units.
         page.get_by_role("link", name="报送完整率").click()
+        # Loaded, not only committed: choosing the month submits through
+        # portal.js, the last script of the page.
+        page.wait_for_url("**/completeness/", wait_until="load")
         page.get_by_label("月份").select_option("7")
         page.wait_for_url("**month=7**")
         page.locator("[data-chart='completeness'] canvas").first.wait_for()
