@@ -228,11 +228,17 @@ def plan_units(*, plan: Plan) -> list[Unit]:
 
 def units_figures(states: QuerySet, as_of: dt.date) -> list[UnitRow]:
     """Figures per unit, lead and responsible apart, ranked by on-time rate."""
-    rows = states.values("unit_id", "unit__name", "role").annotate(**_counts(as_of)).order_by()
+    rows = states.values_list("unit_id", "unit__name", "role").annotate(**_counts(as_of)).order_by()
+    return _units(rows)
+
+
+def _units(rows) -> list[UnitRow]:
+    """Ranked UnitRows from rows (unit id, unit name, role, *counts)."""
     units: dict[int, UnitRow] = {}
-    for row in rows:
-        unit = units.setdefault(row["unit_id"], UnitRow(row["unit_id"], row["unit__name"]))
-        setattr(unit, "lead" if row["role"] == Task.Role.LEAD else "responsible", Figures.of(row))
+    for unit_id, name, role, *counts in rows:
+        unit = units.setdefault(unit_id, UnitRow(unit_id, name))
+        figures = Figures(*counts) + getattr(unit, "lead" if role == Task.Role.LEAD else "responsible")
+        setattr(unit, "lead" if role == Task.Role.LEAD else "responsible", figures)
     return rank_units(list(units.values()))
 
 
@@ -255,30 +261,51 @@ def rank_units(units: list[UnitRow]) -> list[UnitRow]:
     return ranked + sorted((u for u in units if not u.all.assessable), key=lambda u: u.name)
 
 
-def _by_category(states: QuerySet, as_of: dt.date) -> list[CategoryRow]:
-    rows = (
-        states.values("indicator__category")
-        .annotate(**_counts(as_of), first=Min("indicator__position"))
-        .order_by("first", "indicator__category")
+@dataclass
+class _Grouped:
+    """The scope's figures by unit and role, by category and by due date —
+    from one grouped query (every task's unit, role, category and due date),
+    added up in Python. (Three GROUP BY queries built the same ten
+    aggregates three times: the ORM's compiling was as slow as the SQL.)"""
+
+    units: list[UnitRow]
+    categories: list[CategoryRow]
+    months: list[DueRow]
+    days: list[DueRow]
+
+
+def _grouped(states: QuerySet, scope: Scope) -> _Grouped:
+    rows = list(
+        states.values_list("unit_id", "unit__name", "role", "indicator__category", "due_date")
+        .annotate(**_counts(scope.as_of), first=Min("indicator__position"))
+        .order_by()
     )
-    return [CategoryRow(row["indicator__category"], Figures.of(row)) for row in rows]
-
-
-def _by_due_date(states: QuerySet, scope: Scope) -> tuple[list[DueRow], list[DueRow]]:
-    """Tasks by due date (the calendar) and by due month: every month of the
-    plan year, and any other month in which something is due."""
-    counts = {
-        key: value
-        for key, value in _counts(scope.as_of).items()
-        if key not in ("assessable", "on_time", "extended_on_time")
-    }
-    rows = states.values("due_date").annotate(**counts).order_by("due_date")
-    days = [DueRow(row["due_date"], Figures.of(row)) for row in rows]
+    by_unit: dict[tuple, list[int]] = {}
+    by_category: dict[str, list[int]] = {}
+    first_position: dict[str, int] = {}
+    by_day: dict[dt.date, list[int]] = {}
+    for unit_id, unit_name, role, category, due_date, *counts in rows:
+        first = counts.pop()
+        for totals, key in (
+            (by_unit, (unit_id, unit_name, role)),
+            (by_category, category),
+            (by_day, due_date),
+        ):
+            known = totals.get(key)
+            totals[key] = [a + b for a, b in zip(known, counts, strict=True)] if known else counts
+        first_position[category] = min(first, first_position.get(category, first))
+    categories = sorted(by_category, key=lambda name: (first_position[name], name))
+    days = [DueRow(day, Figures(*by_day[day])) for day in sorted(by_day)]
     months = {dt.date(scope.plan.year, month, 1): Figures() for month in range(1, 13)}
     for row in days:
         month = row.day.replace(day=1)
         months[month] = months.get(month, Figures()) + row.figures
-    return [DueRow(month, months[month]) for month in sorted(months)], days
+    return _Grouped(
+        units=_units((*key, *counts) for key, counts in by_unit.items()),
+        categories=[CategoryRow(name, Figures(*by_category[name])) for name in categories],
+        months=[DueRow(month, months[month]) for month in sorted(months)],
+        days=days,
+    )
 
 
 def _overdue_list(states: QuerySet, scope: Scope) -> list[OverdueRow]:
@@ -374,16 +401,14 @@ def dashboard_overview(*, scope: Scope, version: DashboardVersion | None = None)
     the plan. With the plan's dashboard_version, the trend's past days come
     from the cache (completion_trend)."""
     states = scoped_states(scope)
-    units = units_figures(states, scope.as_of)
-    totals = sum((unit.all for unit in units), Figures())
-    months, days = _by_due_date(states, scope)
+    grouped = _grouped(states, scope)
     return Overview(
         scope=scope,
-        totals=totals,
-        categories=_by_category(states, scope.as_of),
-        units=units,
-        months=months,
-        days=days,
+        totals=sum((unit.all for unit in grouped.units), Figures()),
+        categories=grouped.categories,
+        units=grouped.units,
+        months=grouped.months,
+        days=grouped.days,
         overdue=_overdue_list(states, scope),
         trend=completion_trend(scope=scope, indicators_version=version.indicators, imported=version.imported)
         if version

@@ -55,7 +55,7 @@ class OverviewFilterForm(QueryForm):
         self.fields["plan"].initial = plan.year
         self.fields["as_of"].widget.attrs.update(min=self.earliest.isoformat(), max=self.latest.isoformat())
         self.fields["category"].choices = [("", _("全部类别")), *[(c, c) for c in categories]]
-        self.fields["unit"].choices = [("", _("全部单位")), *[(u.pk, u.name) for u in units]]
+        self.fields["unit"].choices = [("", _("全部单位")), *units]
 
     def clean_as_of(self):
         as_of = self.cleaned_data["as_of"]

@@ -61,13 +61,33 @@ def _plan(request, today: dt.date) -> Plan | None:
     return Plan.objects.order_by(preference, "-year").first()
 
 
-def _scope(request, *, plan: Plan, today: dt.date) -> tuple[Scope, OverviewFilterForm]:
+def _choices(plan: Plan, version: DashboardVersion | None) -> tuple[list[str], list[tuple[int, str]]]:
+    """The filter's categories and units of the plan, cached with its data
+    (two queries, on every computed overview otherwise)."""
+
+    def read():
+        return plan_categories(plan=plan), [(unit.pk, unit.name) for unit in plan_units(plan=plan)]
+
+    if version is None:
+        return read()
+    key = "xsreform:dashboard-choices:" + _digest((plan.pk, version))
+    return cache.get_or_set(key, read, CACHE_SECONDS)
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(repr(value).encode()).hexdigest()
+
+
+def _scope(
+    request, *, plan: Plan, today: dt.date, version: DashboardVersion | None = None
+) -> tuple[Scope, OverviewFilterForm]:
+    categories, units = _choices(plan, version)
     form = OverviewFilterForm(
         request.GET,
         plans=list(Plan.objects.order_by("-year")),
         plan=plan,
-        categories=plan_categories(plan=plan),
-        units=plan_units(plan=plan),
+        categories=categories,
+        units=units,
         today=today,
     )
     scope = Scope(
@@ -99,7 +119,7 @@ def _body(request, *, plan: Plan | None, today: dt.date, version: DashboardVersi
     """The overview's content, rendered."""
     if plan is None:
         return render_to_string("dashboards/_overview_body.html", {"scope": None}, request)
-    scope, form = _scope(request, plan=plan, today=today)
+    scope, form = _scope(request, plan=plan, today=today, version=version)
     data = dashboard_overview(scope=scope, version=version)
     last_month_end = scope.as_of.replace(day=1) - dt.timedelta(days=1)
     # A plan imported after its year began: the days before show the tasks as
@@ -134,8 +154,9 @@ def _cache_key(request, *, plan: Plan, today: dt.date, version: DashboardVersion
     # The office's page has tick boxes on the overdue list (催办所选), the leaders' not.
     user = getattr(request, "user", None)
     role = user is not None and access.is_reform_office(user)
-    raw = repr((plan.pk, plan.status, today.isoformat(), get_language(), version, query, role))
-    return "xsreform:dashboard:" + hashlib.sha256(raw.encode()).hexdigest()
+    return "xsreform:dashboard:" + _digest(
+        (plan.pk, plan.status, today.isoformat(), get_language(), version, query, role)
+    )
 
 
 @login_required
@@ -155,7 +176,7 @@ def overview(request):
         body = _body(request, plan=plan, today=today, version=version)
         if key:
             cache.set(key, body, CACHE_SECONDS)
-    unowned = _unowned_panel(request, plan=plan, key=key) if plan else ""
+    unowned = _unowned_panel(request, plan=plan, version=version) if plan else ""
     return render(
         request,
         "dashboards/overview.html",
@@ -163,12 +184,13 @@ def overview(request):
     )
 
 
-def _unowned_panel(request, *, plan: Plan, key: str) -> str:
+def _unowned_panel(request, *, plan: Plan, version: DashboardVersion) -> str:
     """Work that belongs to nobody, with links to fix it in the admin: for
-    the reform office (and admins) only, cached like the page."""
+    the reform office (and admins) only, cached with the plan's data (not
+    per query string: it is the same whatever the filters)."""
     if not access.is_reform_office(request.user):
         return ""
-    panel_key = key + ":unowned"
+    panel_key = "xsreform:dashboard-unowned:" + _digest((plan.pk, version, get_language()))
     panel = cache.get(panel_key)
     if panel is None:
         panel = render_to_string("indicators/_unowned.html", {"unowned": plan_unowned(plan=plan)}, request)

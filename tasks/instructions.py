@@ -180,6 +180,14 @@ def answer_with_report(*, instruction: Instruction, report: ProgressReport, user
 # instructions, units and replies.
 
 
+def _found(instructions) -> list[int]:
+    """The ids of `instructions`, a small query of its own: with with_subjects'
+    seven joins, PostgreSQL spent 25 ms planning the filter that finds them
+    (OR over three ways to concern a unit), on every 本单位任务 and task page,
+    for a table usually empty."""
+    return list(instructions.order_by().values_list("pk", flat=True).distinct())
+
+
 def with_subjects(instructions):
     """Everything a page shows of each instruction: its subject, author,
     replies and, on an indicator, the units holding it."""
@@ -265,9 +273,12 @@ def open_instructions(*, unit_ids: list[int]) -> list[OpenInstruction]:
     of 本单位任务, oldest deadline first."""
     if not unit_ids:
         return []
-    candidates = with_subjects(
-        Instruction.objects.concerning_units(unit_ids).filter(running_q()).distinct()
-    ).order_by("reply_due", "created_at", "pk")
+    found = _found(Instruction.objects.concerning_units(unit_ids))
+    if not found:
+        return []
+    candidates = with_subjects(Instruction.objects.filter(running_q(), pk__in=found)).order_by(
+        "reply_due", "created_at", "pk"
+    )
     wanted = set(unit_ids)
     return [
         OpenInstruction(row.instruction, answer.unit)
@@ -280,7 +291,10 @@ def open_instructions(*, unit_ids: list[int]) -> list[OpenInstruction]:
 def task_instructions(task: Task) -> list[InstructionRow]:
     """The instructions on the task page: on the task, its indicator and its
     unit, each with its units' answers (the page shows this unit's)."""
-    instructions = Instruction.objects.concerning_task(task).order_by("-created_at", "-pk")
+    found = _found(Instruction.objects.concerning_task(task))
+    if not found:
+        return []
+    instructions = Instruction.objects.filter(pk__in=found).order_by("-created_at", "-pk")
     return [_row(i, timezone.localdate()) for i in with_subjects(instructions)]
 
 
