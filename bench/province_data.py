@@ -337,11 +337,11 @@ def main():
     history_review = Review.history.model
     columns = {
         IndicatorUnit: ["id", "indicator_id", "unit_id", "role", "position"],
-        Task: ["id", "indicator_id", "unit_id", "role", "status", "due_date", "is_active", "version", "created_at", "updated_at", "extended_due_date"],
+        Task: ["id", "indicator_id", "unit_id", "role", "status", "due_date", "is_active", "version", "created_at", "updated_at", "extended_due_date", "accepted_report_on"],
         history_task: [
             "id", "role", "status", "due_date", "is_active", "version", "created_at", "updated_at", "indicator_id",
             "unit_id", "history_id", "history_date", "history_change_reason", "history_type", "history_user_id",
-            "extended_due_date",
+            "extended_due_date", "accepted_report_on",
         ],
         ProgressReport: ["id", "task_id", "author_id", "created_at", "status", "percent", "progress", "problems", "next_steps"],
         history_report: [
@@ -475,13 +475,16 @@ def main():
                                     events.append((review_at, "review", "verified", None))
                     status = events[-1][2] if events else "not_started"
                     updated = events[-1][0] if events else created
+                    # The day of the last report before the verification (Task.accepted_report_on).
+                    reported = [moment for moment, kind, *_ in events if kind == "report"]
+                    accepted = reported[-1].astimezone(SHANGHAI).date() if status == "verified" else None
                     out[Task].add(
                         task_id, indicator.pk, unit_id, role, status, indicator.due_date, "t", len(events),
-                        ts(created), ts(updated), None,
+                        ts(created), ts(updated), None, accepted,
                     )  # fmt: skip
                     out[history_task].add(
                         task_id, role, "not_started", indicator.due_date, "t", 0, ts(created), ts(created),
-                        indicator.pk, unit_id, next_id("h_task"), ts(created), None, "+", None, None,
+                        indicator.pk, unit_id, next_id("h_task"), ts(created), None, "+", None, None, None,
                     )  # fmt: skip
                     for version, (moment, kind, event_status, percent) in enumerate(events, start=1):
                         when = ts(moment)
@@ -519,6 +522,7 @@ def main():
                         out[history_task].add(
                             task_id, role, event_status, indicator.due_date, "t", version, ts(created), when,
                             indicator.pk, unit_id, next_id("h_task"), when, reason, "~", user, None,
+                            accepted if event_status == "verified" else None,
                         )  # fmt: skip
             if k % 15 == 14:
                 print(f"  {k + 1} plans, {ids['task']} tasks, {ids['report']} reports", flush=True)

@@ -1,12 +1,13 @@
 """Reads for the dashboards (进展总览) of the reform office and the leaders:
 the counts by unit, category and due date, the overdue list, the ranking.
 
-Every figure comes out of the database from a handful of aggregate queries
-(GROUP BY unit and role, by category, by due date; the trend's windowed query
-over the task history is in dashboards.trend), so a page costs the same number
-of queries for 50 tasks as for 50,000, and no Python loop ever walks the
-tasks: Python only adds up the grouped rows (units, categories, days) and
-shapes them for the charts (dashboards.charts).
+Every figure comes out of the database from a handful of queries — one
+grouped by unit, role, category and due date, added up in Python by each of
+them (the trend's query over the task history is in dashboards.trend) — so a
+page costs the same number of queries for 50 tasks as for 50,000, and
+Python adds up grouped rows (at most one per task), never reads the tasks'
+reports: whether a verified task was on time is its accepted report's day
+(Task.accepted_report_on, kept by the review) against its due date.
 
 The words, defined once here and in docs/dashboards.md (the state as of a
 day: dashboards.asof):
@@ -35,12 +36,12 @@ from functools import cached_property
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils.dateparse import parse_datetime
 
 from departments.models import Unit
 from indicators.models import Indicator, Plan, Target
-from tasks.models import ProgressReport, Review, Task, TaskQuerySet
+from tasks.models import ProgressReport, Task, TaskQuerySet
 
 from .asof import Scope, day_end, history_model, scoped_states
 from .trend import TrendPoint, completion_trend
@@ -51,20 +52,12 @@ Status = Task.Status
 OVERDUE_LIST_LIMIT = 100
 
 
-def _late_report(due_date_field: str) -> Exists:
-    """A progress report filed after `due_date_field` (a field of the task
-    or history row) and before the verification — so the report the
-    verification accepted (the last one before it) was late against it."""
-    verified_at = Review.objects.filter(
-        task_id=OuterRef("task_id"), decision=Review.Decision.VERIFIED
-    ).order_by("created_at", "pk")
-    return Exists(
-        ProgressReport.objects.filter(
-            task_id=OuterRef("id"),
-            created_at__date__gt=OuterRef(due_date_field),
-            created_at__lt=Subquery(verified_at.values("created_at")[:1]),
-        )
-    )
+def _late_report(due_date_field: str) -> Q:
+    """The report the verification accepted (the task's last before it,
+    Task.accepted_report_on, set when it was verified) was filed after
+    `due_date_field` (a field of the task or history row). Verified without
+    a report is not late."""
+    return Q(accepted_report_on__gt=F(due_date_field))
 
 
 def on_time_q() -> Q:
@@ -88,6 +81,7 @@ def extended_on_time_q() -> Q:
 
 
 def _counts(as_of: dt.date) -> dict:
+    """The aggregates of Figures, in the order of its fields."""
     return {
         "total": Count("id"),
         "verified": Count("id", filter=Q(status=Status.VERIFIED)),

@@ -100,6 +100,12 @@ class Task(models.Model):
     # An approved extension (延期申请) pins the due date: a resync of the plan
     # keeps the later of the indicator's date and this one.
     extended_due_date = models.DateField(_("延期后截止日期"), null=True, blank=True)
+    # Set once, by the verifying review (tasks.services.task_review): the day
+    # (Asia/Shanghai) the report the verification accepted — the last one
+    # before it — was filed. 按期 is this day against the due date
+    # (dashboards.figures.on_time_q), read from the task and its history rows
+    # without going back to the reports on every count.
+    accepted_report_on = models.DateField(_("办结所据报送日期"), null=True, blank=True, editable=False)
     is_active = models.BooleanField(
         _("仍在计划中"),
         default=True,

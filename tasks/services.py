@@ -19,7 +19,7 @@ from indicators.models import Indicator, Plan
 from indicators.selectors import plan_expected_units
 
 from . import changes, instructions, signals
-from .models import REPORT_STATUSES, Evidence, ProgressReport, Review, TargetValue, Task
+from .models import REPORT_STATUSES, Evidence, ProgressReport, Review, TargetValue, Task, site_timezone
 from .target_values import ReportedValue, values_check
 from .uploads import evidence_check, evidence_store
 
@@ -122,22 +122,32 @@ class TaskConflict(Exception):
 
 
 def _claim(
-    *, task: Task, user, expected_version: int, status: str, reason: str, now: dt.datetime | None = None
+    *,
+    task: Task,
+    user,
+    expected_version: int,
+    status: str,
+    reason: str,
+    now: dt.datetime | None = None,
+    **fields,
 ) -> Task:
     """Move the task to `status` if nobody changed it since `expected_version`.
 
     One conditional UPDATE decides between two people saving at once: only
     the first matches `version = expected_version`, the second gets
-    TaskConflict and nothing it sent is written. The claimed row stays locked
+    TaskConflict and nothing it sent is written. `fields` are written with
+    the status. The claimed row stays locked
     until the caller's transaction ends. `.update()` bypasses signals, so the
     history row (who, when, why) is written here."""
     now = now or timezone.now()
     claimed = Task.objects.filter(pk=task.pk, version=expected_version).update(
-        status=status, version=F("version") + 1, updated_at=now
+        status=status, version=F("version") + 1, updated_at=now, **fields
     )
     if not claimed:
         raise TaskConflict(Task.objects.get(pk=task.pk))
     task.status, task.version, task.updated_at = status, expected_version + 1, now
+    for name, value in fields.items():
+        setattr(task, name, value)
     Task.history.bulk_history_create(
         [task], update=True, default_user=user, default_change_reason=reason, default_date=now
     )
@@ -277,8 +287,17 @@ def task_review(
     status = Task.Status.VERIFIED if decision == Review.Decision.VERIFIED else Task.Status.RETURNED
     label = Review.Decision(decision).label
     now = now or timezone.now()
+    verified = (
+        {"accepted_report_on": _accepted_report_on(task, now)} if status == Task.Status.VERIFIED else {}
+    )
     _claim(
-        task=task, user=user, expected_version=expected_version, status=status, reason=_stored(label), now=now
+        task=task,
+        user=user,
+        expected_version=expected_version,
+        status=status,
+        reason=_stored(label),
+        now=now,
+        **verified,
     )
     review = Review(task=task, reviewer=user, decision=decision, reason=reason, created_at=now)
     review._history_user, review._history_date = user, now
@@ -286,6 +305,18 @@ def task_review(
     logger.info("task %s %s by %s", task.pk, decision, user.pk)
     signals.send_on_commit(task_ids=[task.pk], why="reviewed", now=now)
     return review
+
+
+def _accepted_report_on(task: Task, now: dt.datetime) -> dt.date | None:
+    """The day the report a verification at `now` accepts — the task's last
+    before it — was filed (Asia/Shanghai), or None without one."""
+    filed = (
+        task.progress_reports.filter(created_at__lt=now)
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return timezone.localdate(filed, site_timezone()) if filed else None
 
 
 class BulkReviewError(Exception):
