@@ -549,9 +549,10 @@ def main():
     )
     bench_staff = User.objects.create(username="bench-staff", first_name="联络员", password="!")
     Membership.objects.create(user=bench_staff, unit_id=busiest["unit_id"])
+    extras = consultation_and_targets(current_plan, office=office, staff=bench_staff, rng=random.Random(7))
 
     with connection.cursor() as cursor:  # autocommit, as VACUUM needs
-        for model in [Unit, Plan, Indicator, Indicator.history.model, *columns]:
+        for model in [Unit, Plan, Indicator, Indicator.history.model, *columns, *extras]:
             cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
     elapsed = time.perf_counter() - started
     print(
@@ -559,6 +560,87 @@ def main():
         f"{ids['task']} tasks, {ids['report']} progress reports, {ids['review']} reviews, "
         f"{ids['h_task']} task history rows; this year's plan: {current_plan.year}"
     )
+
+
+def consultation_and_targets(plan, *, office, staff, rng) -> list:
+    """The measured plan's 征求意见 (each unit's answer on each of its
+    indicators, a quarter of them comments, most answered by the office)
+    and 目标 (one confirmed target on two indicators in three, with values
+    reported by the lead units), for the feedback table and the target
+    pages. Returns the models it wrote."""
+    from indicators.models import Consultation, ConsultationAnswer, Target
+    from tasks.models import ProgressReport, TargetValue, Task
+
+    opened = dt.datetime(plan.year, 1, 5, 9, 0, tzinfo=SHANGHAI)
+    consultation = Consultation.objects.create(
+        plan=plan,
+        deadline=dt.date(plan.year, 1, 20),
+        message="请各单位对年度任务清单提出意见。",
+        opened_by=office,
+        opened_at=opened,
+        closed_at=opened + dt.timedelta(days=20),
+    )
+    answers = []
+    for unit_id, indicator_id in Task.objects.filter(indicator__plan=plan).values_list(
+        "unit_id", "indicator_id"
+    ):
+        answered = opened + dt.timedelta(days=rng.uniform(1, 14))
+        comment = rng.random() < 0.25
+        decided = comment and rng.random() < 0.8
+        answers.append(
+            ConsultationAnswer(
+                consultation=consultation,
+                unit_id=unit_id,
+                indicator_id=indicator_id,
+                kind="comment" if comment else "none",
+                text="建议将完成时限延后一个月，并明确牵头单位的汇总职责。" if comment else "",
+                answered_by=staff,
+                answered_at=answered,
+                decision=rng.choice(["adopted", "partly", "rejected"]) if decided else "",
+                reply="已按意见调整。" if decided else "",
+                decided_by=office if decided else None,
+                decided_at=answered + dt.timedelta(days=3) if decided else None,
+            )
+        )
+    ConsultationAnswer.objects.bulk_create(answers)
+
+    confirmed = opened + dt.timedelta(days=30)
+    targets = [
+        Target(
+            indicator=indicator,
+            key=f"bench-{indicator.pk}",
+            name="网上可办率",
+            direction=">=",
+            value=rng.choice([80, 90, 95, 100]),
+            unit="%",
+            quote="网上可办率达到90%",
+            status="confirmed",
+            confirmed_by=office,
+            confirmed_at=confirmed,
+        )
+        for indicator in plan.indicators.all()
+        if rng.random() < 2 / 3
+    ]
+    Target.objects.bulk_create(targets)
+    values = []
+    for target in targets:
+        reports = ProgressReport.objects.filter(
+            task__indicator_id=target.indicator_id, task__role="lead", created_at__gt=confirmed
+        ).order_by("created_at")
+        for report in reports:
+            values.append(
+                TargetValue(
+                    target=target,
+                    report=report,
+                    task_id=report.task_id,
+                    value=round(rng.uniform(60, 100), 1),
+                    as_of=report.created_at.astimezone(SHANGHAI).date(),
+                    source="业务系统统计",
+                    created_at=report.created_at,
+                )
+            )
+    TargetValue.objects.bulk_create(values)
+    return [Consultation, ConsultationAnswer, Target, TargetValue]
 
 
 if __name__ == "__main__":

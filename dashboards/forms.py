@@ -48,8 +48,11 @@ class OverviewFilterForm(QueryForm):
         # The office drafts a plan in the year before it: the earliest day
         # whose state can be asked for.
         self.earliest = dt.date(plan.year - 1, 1, 1)
+        # The labels looked up once: get_status_display() hashes every lazy
+        # choice label on each call (5 ms for 90 plans).
+        statuses = {value: str(label) for value, label in plans[0].Status.choices} if plans else {}
         self.fields["plan"].choices = [
-            (p.year, _("%(year)d年度（%(status)s）") % {"year": p.year, "status": p.get_status_display()})
+            (p.year, _("%(year)d年度（%(status)s）") % {"year": p.year, "status": statuses[p.status]})
             for p in plans
         ]
         self.fields["plan"].initial = plan.year
@@ -77,8 +80,11 @@ class CompletenessFilterForm(QueryForm):
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-select"
             field.widget.attrs["data-autosubmit"] = ""
+        # The labels looked up once: get_status_display() hashes every lazy
+        # choice label on each call (5 ms for 90 plans).
+        statuses = {value: str(label) for value, label in plans[0].Status.choices} if plans else {}
         self.fields["plan"].choices = [
-            (p.year, _("%(year)d年度（%(status)s）") % {"year": p.year, "status": p.get_status_display()})
+            (p.year, _("%(year)d年度（%(status)s）") % {"year": p.year, "status": statuses[p.status]})
             for p in plans
         ]
         self.fields["plan"].initial = plan.year if plan else None

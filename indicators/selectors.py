@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F
+from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
 from departments.models import Unit, UnitAlias
@@ -187,7 +187,7 @@ def consultation_for_unit(consultation: Consultation, unit: Unit) -> UnitConsult
 
 @dataclass
 class Feedback:
-    answers: list[ConsultationAnswer]  # filtered by kind, item by item
+    answers: QuerySet  # of ConsultationAnswer, filtered by kind, item by item
     counts: dict[str, int]  # kind → answers, all kinds
     asked: int  # units asked
     answered: int  # units that answered (or were recorded as no objection)
@@ -201,13 +201,13 @@ def consultation_feedback(consultation: Consultation, *, kind: str = "") -> Feed
     answers = ConsultationAnswer.objects.filter(consultation=consultation)
     counts = dict(answers.order_by().values_list("kind").annotate(n=Count("pk")))
     asked = plan_unit_ids(consultation.plan)
-    answered = set(answers.values_list("unit_id", flat=True))
+    answered = set(answers.order_by().values_list("unit_id", flat=True))
     rows = answers.filter(kind=kind) if kind else answers
     rows = rows.select_related("unit", "indicator", "answered_by", "decided_by").order_by(
         F("indicator__position").asc(nulls_first=True), "unit__name"
     )
     return Feedback(
-        answers=list(rows),
+        answers=rows,
         counts={k: counts.get(k, 0) for k in ConsultationAnswer.Kind.values},
         asked=len(asked),
         answered=len(answered & asked),

@@ -3,11 +3,12 @@ indicators.services. Who may: the reform office (and admins) act; leaders
 read; a unit's staff answer the consultations that name their unit. The
 roles come from departments.roles (this app imports nothing above it)."""
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +22,9 @@ from . import consultations, selectors, services
 from .forms import NOTICE_TEMPLATE, AnswerForm, ConsultationOpenForm, DecisionForm, FeedbackFilterForm
 from .models import Consultation, ConsultationAnswer, Indicator, Plan
 from .signals import plan_panels
+
+# The feedback table's answers per page (a county's plan has ~1,000).
+FEEDBACK_PAGE_SIZE = 100
 
 
 def _require_reader(user) -> None:
@@ -219,10 +223,24 @@ def feedback(request, year):
         "consultation": consultation,
         "filters": filters,
         "table": table,
+        "page": Paginator(table.answers, FEEDBACK_PAGE_SIZE).get_page(request.GET.get("page")),
         "can_act": is_reform_office(request.user) and not plan.is_closed,
         "decisions": DecisionForm.base_fields["decision"].choices,
     }
     return render(request, "indicators/feedback.html", context)
+
+
+def _feedback_page_of(answer: ConsultationAnswer, *, plan: Plan, kind: str) -> str:
+    """The feedback table's page showing `answer`, under the filter the
+    office decided from (if it still shows it), scrolled to it."""
+    kind = kind if kind == answer.kind else ""
+    rows = selectors.consultation_feedback(answer.consultation, kind=kind).answers
+    position = next((n for n, pk in enumerate(rows.values_list("pk", flat=True)) if pk == answer.pk), 0)
+    params = {"kind": kind} if kind else {}
+    if position >= FEEDBACK_PAGE_SIZE:
+        params["page"] = position // FEEDBACK_PAGE_SIZE + 1
+    query = f"?{urlencode(params)}" if params else ""
+    return reverse("plans:feedback", args=[plan.year]) + query + f"#answer-{answer.pk}"
 
 
 @require_POST
@@ -232,7 +250,7 @@ def feedback_decide(request, year, pk):
     plan = _plan(year)
     answer = get_object_or_404(ConsultationAnswer, pk=pk, consultation__plan=plan)
     form = DecisionForm(request.POST)
-    back = reverse("plans:feedback", args=[plan.year]) + f"#answer-{answer.pk}"
+    back = _feedback_page_of(answer, plan=plan, kind=request.POST.get("kind", ""))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:

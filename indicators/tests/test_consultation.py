@@ -270,6 +270,31 @@ def test_it_lets_the_office_decide_on_the_feedback_page(consultation, staff, off
     assert "采纳" in page
 
 
+def test_it_pages_the_feedback_and_returns_to_the_page_of_the_answer_decided(
+    consultation, staff, office, client, monkeypatch
+):
+    monkeypatch.setattr("indicators.views.FEEDBACK_PAGE_SIZE", 2)
+    for code in ["1", "2", "8", "9"]:
+        answer(consultation, "区数管局", code, user=staff, kind=Kind.COMMENT, text=f"第{code}项意见")
+    answer(consultation, "区数管局", "3", user=staff)
+    last = ConsultationAnswer.objects.get(indicator__code="9")
+    client.force_login(office)
+    url = reverse("plans:feedback", args=[2019])
+
+    first = client.get(url, {"kind": "comment"}).content.decode()
+    second = client.get(url, {"kind": "comment", "page": 2}).content.decode()
+    beyond = client.get(url, {"kind": "comment", "page": "99\x00"})
+    decided = client.post(
+        reverse("plans:decide", args=[2019, last.pk]), {"decision": "adopted", "reply": "", "kind": "comment"}
+    )
+
+    assert "第1项意见" in first and "第2项意见" in first and "第8项意见" not in first
+    assert "第8项意见" in second and "第9项意见" in second and "第 2 / 2 页" in second
+    assert beyond.status_code == 200
+    assert decided.url == f"{url}?kind=comment&page=2#answer-{last.pk}"
+    assert 'data-kind="comment">4<' in first and 'data-kind="none">1<' in first
+
+
 def test_it_shows_the_open_consultation_on_the_units_home_page(consultation, staff, client):
     client.force_login(staff)
 
