@@ -1,7 +1,8 @@
 """The roles of PRODUCT.md as Django auth groups, kept in step after every
 `migrate`. Staff are users with a unit membership; admins are superusers.
 Permissions are named as strings so that this app imports nothing from the
-apps that depend on it."""
+apps that depend on it. `is_reform_office` and `is_leader` are the one test
+of a role (tasks.access adds the units)."""
 
 from django.contrib.auth.models import Group, Permission
 
@@ -48,9 +49,19 @@ def ensure_role_groups(**kwargs) -> None:
         group.permissions.add(*permissions)
 
 
+def role_names(user) -> frozenset[str]:
+    """The user's role groups, read once per user object (one request): a
+    page asks several times — the navigation, the view, its templates."""
+    if not user.is_authenticated:
+        return frozenset()
+    if not hasattr(user, "_xsreform_roles"):
+        user._xsreform_roles = frozenset(user.groups.values_list("name", flat=True))
+    return user._xsreform_roles
+
+
 def is_reform_office(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.groups.filter(name=REFORM_OFFICE).exists())
+    return user.is_authenticated and (user.is_superuser or REFORM_OFFICE in role_names(user))
 
 
 def is_leader(user) -> bool:
-    return user.is_authenticated and user.groups.filter(name=LEADER).exists()
+    return LEADER in role_names(user)

@@ -19,17 +19,9 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from departments.models import Membership
-from departments.roles import LEADER, REFORM_OFFICE
+from departments.roles import is_leader, is_reform_office
 
 from .models import Task
-
-
-def _role_names(user) -> frozenset[str]:
-    if not user.is_authenticated:
-        return frozenset()
-    if not hasattr(user, "_xsreform_roles"):
-        user._xsreform_roles = frozenset(user.groups.values_list("name", flat=True))
-    return user._xsreform_roles
 
 
 def unit_ids(user) -> list[int]:
@@ -41,14 +33,6 @@ def unit_ids(user) -> list[int]:
             Membership.objects.filter(user=user).order_by("unit__name").values_list("unit_id", flat=True)
         )
     return user._xsreform_unit_ids
-
-
-def is_reform_office(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or REFORM_OFFICE in _role_names(user))
-
-
-def is_leader(user) -> bool:
-    return LEADER in _role_names(user)
 
 
 def reads_all(user) -> bool:
