@@ -1,15 +1,15 @@
 """目标达成 on the overview and in the monthly report: the plan's confirmed
 targets against their indicators' latest values known on the day (the lead
 unit's, tasks.target_values), met / confirmed by category and by lead unit,
-and the targets furthest from their goal. Three queries whatever the number
-of targets and values."""
+and the targets furthest from their goal. Four queries whatever the number
+of targets and values, which are read only for the newest of each."""
 
 import datetime as dt
 from dataclasses import dataclass, field
 
 from indicators.models import Plan, Target
 from tasks.models import TargetValue, Task
-from tasks.target_values import indicator_values, latest
+from tasks.target_values import latest_values
 
 from .asof import Scope, day_end
 
@@ -74,11 +74,11 @@ def target_rows(
     }
     if unit_id:
         targets = [t for t in targets if leads.get(t.indicator_id, (None, None, ""))[1] == unit_id]
-    series = indicator_values({t.indicator_id for t in targets}, on=as_of) if targets else {}
+    values = latest_values([t.pk for t in targets], on=as_of) if targets else {}
     rows = []
     for target in targets:
         task_id, _unit, name = leads.get(target.indicator_id, (None, None, ""))
-        rows.append(TargetRow(target, name, task_id, latest(series.get(target.pk, []))))
+        rows.append(TargetRow(target, name, task_id, values.get(target.pk)))
     return rows
 
 

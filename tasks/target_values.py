@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from indicators.models import Target
@@ -88,6 +89,25 @@ def indicator_values(indicator_ids, *, on: dt.date | None = None) -> dict[int, l
     for row in rows:
         series[row.target_id].append(row)
     return series
+
+
+def latest_values(target_ids, *, on: dt.date | None = None) -> dict[int, TargetValue]:
+    """Each target's newest value as its indicator reports it (the lead
+    unit's, `latest` of indicator_values), known on `on`: the overview needs
+    no more than that of each target's history. Two queries: the newest
+    value's id per target, then those values."""
+    newest = (
+        TargetValue.objects.known_on(on)
+        .filter(target_id=OuterRef("pk"), task__role=Task.Role.LEAD)
+        .order_by("-as_of", "-created_at", "-pk")
+        .values("pk")[:1]
+    )
+    ids = (
+        Target.objects.filter(pk__in=target_ids)
+        .annotate(newest=Subquery(newest))
+        .values_list("newest", flat=True)
+    )
+    return {value.target_id: value for value in TargetValue.objects.filter(pk__in=[pk for pk in ids if pk])}
 
 
 def latest(series: list[TargetValue]) -> TargetValue | None:
