@@ -38,6 +38,15 @@ def chinese(settings):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache: the test databases reuse ids
+    from test to test, which the overview's caches key on."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Uploads (evidence, import files waiting for confirmation) go to a
     fresh directory for each test, never into the working tree."""

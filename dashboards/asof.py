@@ -20,6 +20,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cache as cache_function
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import F, Min, Q, QuerySet, Window
 from django.db.models.expressions import RawSQL
@@ -100,6 +101,9 @@ def day_end(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=site_timezone())
 
 
+# How long the history rows of a past day's state are kept (task_states).
+PAST_STATES_SECONDS = 3600
+
 # The rows the import's sync wrote, one transaction: within this of the
 # plan's first task-history row.
 IMPORT_WINDOW = dt.timedelta(minutes=1)
@@ -133,6 +137,7 @@ def task_states(*, plan: Plan, as_of: dt.date, today: dt.date, backdate_import: 
         return Task.objects.filter(indicator__plan=plan, is_active=True)
     history = history_model(Task)._default_manager
     recorded = Q(history_date__lt=day_end(as_of))
+    imported = None
     if backdate_import and day_end(as_of) > plan_start(plan):
         imported = first_recorded(plan)
         if imported is not None:
@@ -142,12 +147,19 @@ def task_states(*, plan: Plan, as_of: dt.date, today: dt.date, backdate_import: 
         # Each task's newest row before the day's end, found once (one query,
         # DISTINCT ON) rather than in each of the overview's queries, and
         # passed as one array parameter: a thousand-item IN list costs more to
-        # parse and plan than the query takes to run.
-        latest = list(
-            before.order_by("id", "-history_date", "-history_id")
-            .distinct("id")
-            .values_list("history_id", flat=True)
-        )
+        # parse and plan than the query takes to run. A day that has ended
+        # does not change (history is only appended, dated when written), so
+        # the rows are kept for PAST_STATES_SECONDS: the first look at last
+        # month-end after today's reports reads no history to find them.
+        key = f"xsreform:asof:{plan.pk}:{as_of.isoformat()}:{backdate_import}:{imported and imported.timestamp()}"
+        latest = cache.get(key)
+        if latest is None:
+            latest = list(
+                before.order_by("id", "-history_date", "-history_id")
+                .distinct("id")
+                .values_list("history_id", flat=True)
+            )
+            cache.set(key, latest, PAST_STATES_SECONDS)
         rows = RawSQL("SELECT unnest(%s::integer[])", (latest,))
     else:
         # SQLite (the demo) has neither DISTINCT ON nor arrays: the newest row

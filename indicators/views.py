@@ -23,8 +23,8 @@ from .forms import NOTICE_TEMPLATE, AnswerForm, ConsultationOpenForm, DecisionFo
 from .models import Consultation, ConsultationAnswer, Indicator, Plan
 from .signals import plan_panels
 
-# The feedback table's answers per page (a county's plan has ~1,000).
-FEEDBACK_PAGE_SIZE = 100
+# The feedback table's answers per page, as 全部任务 (a county's plan has ~1,000).
+FEEDBACK_PAGE_SIZE = 50
 
 
 def _require_reader(user) -> None:

@@ -8,7 +8,6 @@ import re
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -25,12 +24,6 @@ from tasks import services
 from tasks.models import ProgressReport, Review, Task
 from tasks.tests.helpers import report
 from tasks.tests.plans import BSZX, FGJ, SGJ, SHANGHAI, task
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    """The overview caches its pages in the process's cache."""
-    cache.clear()
 
 
 def overview_of(plan, as_of=dt.date(2019, 8, 15), **filters):
@@ -210,6 +203,16 @@ def test_it_shows_the_state_at_the_end_of_a_past_day(plan, aug_15):
     assert by_name(overview)[SGJ].lead.returned == 1
     assert overview.trend[-1].day == dt.date(2019, 7, 31)
     assert (overview.trend[-1].completed, overview.trend[-1].verified) == (2, 2)
+
+
+def test_it_keeps_a_past_days_states_and_reads_no_history_for_them_again(plan, aug_15, staff):
+    july = overview_of(plan, as_of=dt.date(2019, 7, 31)).totals
+    report(task(BSZX, "A1"), staff, status=Task.Status.COMPLETED, percent=100)  # on 15 August
+    with CaptureQueriesContext(connection) as queries:
+        again = overview_of(plan, as_of=dt.date(2019, 7, 31)).totals
+    assert again == july
+    assert overview_of(plan).totals.completed == 2
+    assert not [q for q in queries.captured_queries if "DISTINCT ON" in q["sql"]]
 
 
 def test_it_counts_a_day_up_to_its_end_in_shanghai(plan, aug_15):
