@@ -41,9 +41,9 @@ from django.utils.dateparse import parse_datetime
 
 from departments.models import Unit
 from indicators.models import Indicator, Plan, Target
-from tasks.models import ProgressReport, Task, TaskQuerySet
+from tasks.models import ProgressReport, Task, TaskQuerySet, history_model
 
-from .asof import Scope, day_end, history_model, scoped_states
+from .asof import Scope, day_end, scoped_states
 from .trend import TrendPoint, completion_trend
 
 Status = Task.Status

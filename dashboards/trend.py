@@ -15,9 +15,9 @@ from django.db import connection
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import Lead
 
-from tasks.models import Task
+from tasks.models import Task, history_model
 
-from .asof import IMPORT_WINDOW, Scope, day_end, first_recorded, history_model, plan_start
+from .asof import IMPORT_WINDOW, Scope, day_end, first_recorded, plan_start
 
 Status = Task.Status
 # A past day's trend point never changes; a day's worth of caching is plenty.

@@ -4,6 +4,7 @@ office's reviews."""
 
 import datetime as dt
 import uuid
+from functools import cache
 from pathlib import PurePath
 from zoneinfo import ZoneInfo
 
@@ -172,6 +173,14 @@ class Task(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == self.Status.VERIFIED
+
+
+@cache
+def history_model(model):
+    """django-simple-history's model for `model`. (Reading `Model.history`
+    or `instance.history` builds a new manager class each time, with
+    inspect.getmembers: 0.5 ms.)"""
+    return model.history.model
 
 
 def site_timezone() -> ZoneInfo:

@@ -11,7 +11,16 @@ from django.utils.translation import gettext_lazy as _
 from departments.models import Unit
 from indicators.models import Indicator, Plan
 
-from .models import Evidence, ExtensionRequest, ProgressReport, Review, Task, TaskQuerySet, site_timezone
+from .models import (
+    Evidence,
+    ExtensionRequest,
+    ProgressReport,
+    Review,
+    Task,
+    TaskQuerySet,
+    history_model,
+    site_timezone,
+)
 from .templatetags.portal import cn_date
 
 
@@ -266,8 +275,10 @@ def task_changes(task: Task) -> list[Change]:
     """The audit trail of the task and of its indicator (django-simple-history),
     newest first: every status change, with who made it and why, and every
     change an import or an admin made to the indicator."""
-    task_records = list(task.history.select_related("history_user"))
-    indicator_records = list(Indicator.history.filter(id=task.indicator_id).select_related("history_user"))
+    task_records = list(history_model(Task).objects.filter(id=task.pk).select_related("history_user"))
+    indicator_records = list(
+        history_model(Indicator).objects.filter(id=task.indicator_id).select_related("history_user")
+    )
     changes = _changes(task_records, Task, TASK_FIELDS, str(_("任务")))
     changes += _changes(indicator_records, Indicator, INDICATOR_FIELDS, str(_("指标")))
     changes.sort(key=lambda change: change.at, reverse=True)
