@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from indicators.models import Target
@@ -94,20 +93,18 @@ def indicator_values(indicator_ids, *, on: dt.date | None = None) -> dict[int, l
 def latest_values(target_ids, *, on: dt.date | None = None) -> dict[int, TargetValue]:
     """Each target's newest value as its indicator reports it (the lead
     unit's, `latest` of indicator_values), known on `on`: the overview needs
-    no more than that of each target's history. Two queries: the newest
-    value's id per target, then those values."""
-    newest = (
+    no more than that of each target's history. Two plain queries: the
+    values' ids newest first, then the newest of each target."""
+    ordered = (
         TargetValue.objects.known_on(on)
-        .filter(target_id=OuterRef("pk"), task__role=Task.Role.LEAD)
-        .order_by("-as_of", "-created_at", "-pk")
-        .values("pk")[:1]
+        .filter(target_id__in=target_ids, task__role=Task.Role.LEAD)
+        .order_by("target_id", "-as_of", "-created_at", "-pk")
+        .values_list("target_id", "pk")
     )
-    ids = (
-        Target.objects.filter(pk__in=target_ids)
-        .annotate(newest=Subquery(newest))
-        .values_list("newest", flat=True)
-    )
-    return {value.target_id: value for value in TargetValue.objects.filter(pk__in=[pk for pk in ids if pk])}
+    newest: dict[int, int] = {}
+    for target_id, pk in ordered:
+        newest.setdefault(target_id, pk)
+    return {value.target_id: value for value in TargetValue.objects.filter(pk__in=newest.values())}
 
 
 def latest(series: list[TargetValue]) -> TargetValue | None:
