@@ -64,10 +64,11 @@ test: $(VENV)/.installed-dev
 	DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run  # models only: no database needed
 	$(BIN)/python -m pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
-# Province-scale benchmark (PostgreSQL; its own database, recreated): prints
-# the table kept in docs/benchmarks.md. About two minutes.
+# Province-scale benchmark (PostgreSQL; its own database, recreated): three
+# runs of the pages and their min/median/max, as kept in docs/benchmarks.md.
+# About five minutes.
 bench: $(VENV)/.installed-dev
-	$(BIN)/python bench/province.py --generate --rounds 100
+	$(BIN)/python bench/province.py --generate --rounds 100 --runs 3
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

@@ -47,6 +47,9 @@ def parse_args():
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-import", action="store_true", help="leave out the annex import")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="measure the pages this many times (fresh server each)"
+    )
     return parser.parse_args()
 
 
@@ -192,6 +195,35 @@ def main():
     subprocess.run(
         [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=BASE_DIR, env=env, check=True
     )
+    export_path = f"{reverse('dashboards:report')}?plan={plan.year}"
+    export_label = f"monthly report export ({sizes['tasks in the plan measured']} rows)"
+    runs = [measure(args, env, pages, export_path, as_office, export_label) for _run in range(args.runs)]
+
+    annex = None
+    if not args.skip_import:
+        started = time.perf_counter()
+        output = subprocess.run(
+            [PYTHON, str(BASE_DIR / "bench" / "annex_import.py"), "--rows", "5000"],
+            env={**env, "DJANGO_SETTINGS_MODULE": "xsreform.settings", "BENCH_NO_TRACEMALLOC": "1"},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        found = re.search(r"read\+parse\+import\s+([\d.]+)", output)
+        annex = (float(found.group(1)) if found else None, time.perf_counter() - started)
+
+    for number, timings in enumerate(runs, start=1):
+        if args.runs > 1:
+            print(f"\nrun {number} of {args.runs}")
+        report(sizes, generation, timings, annex if number == args.runs else None, args)
+    if args.runs > 1:
+        summary(runs)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def measure(args, env, pages, export_path, as_office, export_label) -> dict[str, list[float]]:
+    """One run: a fresh gunicorn, 5 rounds of warm-up, `args.rounds` measured
+    rounds of every page, then the monthly report export."""
     server = subprocess.Popen(
         [
             str(Path(PYTHON).parent / "gunicorn"),
@@ -219,7 +251,6 @@ def main():
                     raise SystemExit(f"{label}: HTTP {status}, {len(body)} bytes, without {marker!r}")
                 if round_number >= 5:
                     timings[label].append(ms)
-        export_path = f"{reverse('dashboards:report')}?plan={plan.year}"
         exports = []
         for round_number in range(2 + args.export_rounds):
             status, body, ms = get(args.port, export_path, as_office)
@@ -227,25 +258,11 @@ def main():
                 raise SystemExit(f"monthly report: HTTP {status}")
             if round_number >= 2:
                 exports.append(ms)
-        timings[f"monthly report export ({sizes['tasks in the plan measured']} rows)"] = exports
+        timings[export_label] = exports
     finally:
         server.terminate()
         server.wait(timeout=30)
-
-    annex = None
-    if not args.skip_import:
-        started = time.perf_counter()
-        output = subprocess.run(
-            [PYTHON, str(BASE_DIR / "bench" / "annex_import.py"), "--rows", "5000"],
-            env={**env, "DJANGO_SETTINGS_MODULE": "xsreform.settings", "BENCH_NO_TRACEMALLOC": "1"},
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        found = re.search(r"read\+parse\+import\s+([\d.]+)", output)
-        annex = (float(found.group(1)) if found else None, time.perf_counter() - started)
-
-    report(sizes, generation, timings, annex, args, workdir)
+    return timings
 
 
 def _last_month_end():
@@ -265,7 +282,7 @@ def goal_of(label: str) -> int | None:
     return 3 if label.startswith("empty staff page") else 10
 
 
-def report(sizes, generation, timings, annex, args, workdir) -> None:
+def report(sizes, generation, timings, annex, args) -> None:
     floor_label = next(iter(timings))
     floor_median = statistics.median(timings[floor_label])
     floor_p95 = percentile(timings[floor_label], 0.95)
@@ -296,7 +313,24 @@ def report(sizes, generation, timings, annex, args, workdir) -> None:
         )
     print()
     print(f"pages over their goal: {', '.join(missed) if missed else 'none'}")
-    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def summary(runs: list[dict[str, list[float]]]) -> None:
+    """Each request's p95 ÷ the floor's p95 over the runs: min, median, max."""
+    print(f"\np95 ÷ floor's p95 over {len(runs)} runs")
+    print()
+    print("| request | min | median | max | goal |")
+    print("|---|---:|---:|---:|---|")
+    for label in runs[0]:
+        ratios = sorted(
+            percentile(timings[label], 0.95) / percentile(next(iter(timings.values())), 0.95)
+            for timings in runs
+        )
+        goal = goal_of(label)
+        print(
+            f"| {label} | {ratios[0]:.1f}× | {statistics.median(ratios):.1f}× | {ratios[-1]:.1f}× | "
+            f"{'—' if goal is None else f'≤ {goal}×'} |"
+        )
 
 
 if __name__ == "__main__":
