@@ -110,12 +110,19 @@ def first_recorded(plan: Plan) -> dt.datetime | None:
     (An aggregate over the plan's indicators: PostgreSQL reads the plan's
     rows by indicator. As `ORDER BY history_date LIMIT 1` it walked the
     history's date index from the oldest row of every plan, 1.5 s for the
-    newest plan of a province.)"""
-    return (
-        history_model(Task)
-        ._default_manager.filter(indicator_id__in=plan.indicators.values("id"))
-        .aggregate(first=Min("history_date"))["first"]
-    )
+    newest plan of a province.) Once there is one it never changes — history
+    is only appended — and is kept for PAST_STATES_SECONDS."""
+    key = f"xsreform:first-recorded:{plan.pk}"
+    first = cache.get(key)
+    if first is None:
+        first = (
+            history_model(Task)
+            ._default_manager.filter(indicator_id__in=plan.indicators.values("id"))
+            .aggregate(first=Min("history_date"))["first"]
+        )
+        if first is not None:
+            cache.set(key, first, PAST_STATES_SECONDS)
+    return first
 
 
 def task_states(*, plan: Plan, as_of: dt.date, today: dt.date, backdate_import: bool = True) -> QuerySet:
