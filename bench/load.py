@@ -411,6 +411,7 @@ class Result:
     failures: list[str]
     stored: dict[str, int]
     load: tuple[float, float]  # the machine's 1-minute load average before and after the mix
+    client_cpu: tuple[float, float]  # this process's CPU seconds during the floor, during the mix
 
 
 def measure(round_: Round, args, pdf: bytes) -> Result:
@@ -421,7 +422,9 @@ def measure(round_: Round, args, pdf: bytes) -> Result:
         browser = Browser(args.port, floor_cookie, args.timeout, samples)
         return lambda: browser.get(FLOOR, "/bench/hello/", marker="hello")
 
+    cpu = time.process_time()
     floor, floor_time, floor_failures = run_clients(round_.users, args.floor_seconds, floor_user)
+    floor_cpu, cpu = time.process_time() - cpu, time.process_time()
     n_staff = len(round_.staff)
 
     def mix_user(k, samples):
@@ -432,9 +435,18 @@ def measure(round_: Round, args, pdf: bytes) -> Result:
 
     before = os.getloadavg()[0]
     mix, mix_time, failures = run_clients(round_.users, args.seconds, mix_user)
-    load = (before, os.getloadavg()[0])
+    load, mix_cpu = (before, os.getloadavg()[0]), time.process_time() - cpu
+    stored = check_stored(round_)
     return Result(
-        round_, floor, floor_time, mix, mix_time, floor_failures + failures, check_stored(round_), load
+        round_,
+        floor,
+        floor_time,
+        mix,
+        mix_time,
+        floor_failures + failures,
+        stored,
+        load,
+        (floor_cpu, mix_cpu),
     )
 
 
@@ -538,7 +550,9 @@ def report(results: list[Result], args, plan, open_left: int) -> bool:
             f"{round_.users} users ({len(round_.staff)} staff, {len(round_.office)} office): "
             + ", ".join(f"{v} {k}" for k, v in result.stored.items())
             + f"; office rounds without a task left to review: {len(round_.views_without_review)}; "
-            f"load average {result.load[0]:.1f} before the mix, {result.load[1]:.1f} after"
+            f"load average {result.load[0]:.1f} before the mix, {result.load[1]:.1f} after; "
+            f"the client's CPU: {result.client_cpu[0] / result.floor_time:.0%} of a core during the floor, "
+            f"{result.client_cpu[1] / result.mix_time:.0%} during the mix"
         )
         for failure in result.failures[:5]:
             print(f"    error: {failure[:400]}")
