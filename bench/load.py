@@ -10,9 +10,10 @@ are made here if missing: one staff member per unit of this year's plan
 (load-office-NN); sessions are minted in-process (force_login), as
 bench/province.py does, so the login throttle is not involved.
 
-For each concurrency N: first N clients request /bench/hello/ back to back
-for --floor-seconds (the floor); then N virtual users run their cycle back
-to back, without think time, for --seconds:
+For each concurrency N: N clients request /bench/hello/ back to back (the
+floor) for half of --floor-seconds before the mix and half after it; the
+mix is N virtual users running their cycle back to back, without think
+time, for --seconds:
 
 - staff (N minus the office share): home (302) → the unit's task list → a
   task of their own unit → the report form posted as a browser does (CSRF
@@ -415,16 +416,16 @@ class Result:
 
 
 def measure(round_: Round, args, pdf: bytes) -> Result:
-    """The floor, then the mix, at the round's concurrency; then the check."""
+    """The floor, the mix, the floor again, at the round's concurrency; then
+    the check. The floor is taken half before and half after the mix, so
+    that others' work on a shared machine, which drifts over minutes, weighs
+    on both alike."""
     floor_cookie = round_.office[0][0]
 
     def floor_user(k, samples):
         browser = Browser(args.port, floor_cookie, args.timeout, samples)
         return lambda: browser.get(FLOOR, "/bench/hello/", marker="hello")
 
-    cpu = time.process_time()
-    floor, floor_time, floor_failures = run_clients(round_.users, args.floor_seconds, floor_user)
-    floor_cpu, cpu = time.process_time() - cpu, time.process_time()
     n_staff = len(round_.staff)
 
     def mix_user(k, samples):
@@ -433,20 +434,24 @@ def measure(round_: Round, args, pdf: bytes) -> Result:
         browser = Browser(args.port, round_.office[k - n_staff][0], args.timeout, samples)
         return office_user(k - n_staff, round_, browser)
 
+    cpu = time.process_time()
+    floor, floor_time, failures = run_clients(round_.users, args.floor_seconds / 2, floor_user)
+    floor_cpu, cpu = time.process_time() - cpu, time.process_time()
     before = os.getloadavg()[0]
-    mix, mix_time, failures = run_clients(round_.users, args.seconds, mix_user)
-    load, mix_cpu = (before, os.getloadavg()[0]), time.process_time() - cpu
-    stored = check_stored(round_)
+    mix, mix_time, mix_failures = run_clients(round_.users, args.seconds, mix_user)
+    load, mix_cpu, cpu = (before, os.getloadavg()[0]), time.process_time() - cpu, time.process_time()
+    after, after_time, after_failures = run_clients(round_.users, args.floor_seconds / 2, floor_user)
+    floor_cpu += time.process_time() - cpu
     return Result(
-        round_,
-        floor,
-        floor_time,
-        mix,
-        mix_time,
-        floor_failures + failures,
-        stored,
-        load,
-        (floor_cpu, mix_cpu),
+        round=round_,
+        floor=floor + after,
+        floor_time=floor_time + after_time,
+        mix=mix,
+        mix_time=mix_time,
+        failures=failures + mix_failures + after_failures,
+        stored=check_stored(round_),
+        load=load,
+        client_cpu=(floor_cpu, mix_cpu),
     )
 
 
@@ -523,7 +528,8 @@ def report(results: list[Result], args, plan, open_left: int) -> bool:
     print()
     print(
         f"gunicorn, {args.workers} sync workers, production settings; plan {plan.year}; each concurrency: "
-        f"the floor for {args.floor_seconds:.0f} s, then the mix for {args.seconds:.0f} s, back to back, "
+        f"the floor for {args.floor_seconds / 2:.0f} s, the mix for {args.seconds:.0f} s, the floor again for "
+        f"{args.floor_seconds / 2:.0f} s; users back to back, "
         f"no think time, office share {args.office_share:.0%}"
     )
     print()
