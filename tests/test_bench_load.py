@@ -4,7 +4,7 @@ and the test would measure error pages."""
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from bench.load import tiny_pdf
+from bench.load_client import tiny_pdf
 from tasks.models import Evidence
 from tasks.uploads import evidence_check
 
