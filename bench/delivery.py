@@ -199,6 +199,7 @@ def main():
     import logging
 
     logging.getLogger("reminders").setLevel(logging.WARNING)
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd: a line per SMTP command
     from django.db import transaction
     from django.db.models import Count, Max, Q
     from django.utils import timezone
