@@ -103,7 +103,7 @@ class Sink:
     async def handle_DATA(self, server, session, envelope):
         await asyncio.sleep(self.rng.uniform(self.low, self.high))
         headers = BytesHeaderParser().parsebytes(envelope.original_content or envelope.content)
-        self.message_ids.append(headers.get("Message-ID", ""))
+        self.message_ids.append(headers.get("Message-ID", "").strip())
         self.last_at = time.monotonic()
         return "250 Message accepted"
 
