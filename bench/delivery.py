@@ -228,7 +228,9 @@ def main():
         with transaction.atomic():
             queued = jobs.queue_deliveries(now=timezone.now())
         print(f"{queued} delivery jobs queued; worker log: {log}", flush=True)
-        pending = Reminder.objects.filter(sent_at=None, voided_at=None)
+        # The sweep's notices; not the overdue repeats each digest schedules a week on.
+        due = Reminder.objects.filter(remind_after__lte=timezone.now())
+        pending = due.filter(sent_at=None, voided_at=None)
         deadline = queued_at + args.timeout
         left = pending.count()
         while left and time.monotonic() < deadline:
@@ -240,11 +242,11 @@ def main():
         controller.stop()
 
     seconds = (max(finished_at - 0.5, sink.last_at) if not left else finished_at) - queued_at
-    sent = Reminder.objects.exclude(sent_at=None)
+    sent = due.exclude(sent_at=None)
     digests = sent.exclude(message_id="").values("message_id").distinct().count()
     ids = Counter(sink.message_ids)
     duplicates = sum(n - 1 for n in ids.values() if n > 1)
-    outcomes = Reminder.objects.aggregate(
+    outcomes = due.aggregate(
         sent=Count("pk", filter=Q(sent_at__isnull=False, unconfirmed=False)),
         unconfirmed=Count("pk", filter=Q(unconfirmed=True)),
         refused=Count("pk", filter=Q(sent_at=None, failed_at__isnull=False)),
