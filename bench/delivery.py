@@ -227,7 +227,7 @@ def main():
         queued_at = time.monotonic()
         with transaction.atomic():
             queued = jobs.queue_deliveries(now=timezone.now())
-        print(f"{queued} delivery jobs queued; worker log: {log}", flush=True)
+        print(f"deliveries queued for {queued} destinations; worker log: {log}", flush=True)
         # The sweep's notices; not the overdue repeats each digest schedules a week on.
         due = Reminder.objects.filter(remind_after__lte=timezone.now())
         pending = due.filter(sent_at=None, voided_at=None)

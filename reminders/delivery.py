@@ -276,6 +276,14 @@ def _addressed(digest: "Digest") -> str:
     return ", ".join(digest.recipients)
 
 
+def _claimed(digest: Digest, token) -> QuerySet:
+    """The digest's notices still under its claim. By primary key first: the
+    planner, its statistics behind a sweep's thousands of new rows, read
+    `claim_token = … AND sent_at IS NULL` through the pending notices' index,
+    all of them (10–30 ms a mark at province scale)."""
+    return Reminder.objects.filter(pk__in=[r.pk for r in digest.reminders], claim_token=token)
+
+
 def _mark_sending(digest: Digest, *, token, message_id: str) -> None:
     """Committed before the body goes out: from here on, a worker that dies
     leaves notices that are never sent again by themselves. Conditional on
@@ -283,8 +291,10 @@ def _mark_sending(digest: Digest, *, token, message_id: str) -> None:
     slow before the body), this one sends nothing."""
     clock = timezone.now()
     with transaction.atomic():
-        marked = Reminder.objects.filter(claim_token=token, sent_at=None, voided_at=None).update(
-            sending_at=clock, claimed_at=clock, recipients=_addressed(digest), message_id=message_id
+        marked = (
+            _claimed(digest, token)
+            .filter(sent_at=None, voided_at=None)
+            .update(sending_at=clock, claimed_at=clock, recipients=_addressed(digest), message_id=message_id)
         )
         if marked != len(digest.reminders):
             transaction.set_rollback(True)
@@ -296,7 +306,7 @@ def _mark_sent(digest: Digest, *, token, now: dt.datetime, unconfirmed: Exceptio
     """Sent (or, with `unconfirmed`, the body went out and no reply came):
     record it and schedule the overdue repeats."""
     clock = timezone.now()
-    Reminder.objects.filter(claim_token=token).update(
+    _claimed(digest, token).update(
         sent_at=F("sending_at") if unconfirmed else clock,
         recipients=_addressed(digest),
         unconfirmed=bool(unconfirmed),
