@@ -167,6 +167,19 @@ def stop_worker(process: subprocess.Popen) -> None:
     process.log.close()
 
 
+def cpu_seconds(process_group: int) -> float:
+    """User and system CPU time of the processes in a process group (Linux)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[2]) == process_group:  # pgrp; utime, stime are fields 14 and 15 of stat
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def reset_notices() -> None:
     """Another run on the same data starts from no notices."""
     from django.db import connection
@@ -224,7 +237,7 @@ def main():
     log = Path(tempfile.gettempdir()) / f"bench-delivery-worker-{os.getpid()}.log"
     worker = start_worker(args, log)
     try:
-        queued_at = time.monotonic()
+        queued_at, sink_cpu = time.monotonic(), time.process_time()
         with transaction.atomic():
             queued = jobs.queue_deliveries(now=timezone.now())
         print(f"deliveries queued for {queued} destinations; worker log: {log}", flush=True)
@@ -237,6 +250,7 @@ def main():
             time.sleep(0.5)
             left = pending.count()
         finished_at = time.monotonic()
+        worker_cpu, sink_cpu = cpu_seconds(worker.pid), time.process_time() - sink_cpu
     finally:
         stop_worker(worker)
         controller.stop()
@@ -271,6 +285,10 @@ def main():
         f"notices: {outcomes['sent']} sent, {outcomes['unconfirmed']} unconfirmed, {outcomes['refused']} refused, "
         f"{outcomes['voided']} voided, {outcomes['pending']} pending; at most {outcomes['attempts']} attempt(s); "
         f"{unknown_ids} sent under a Message-ID the sink did not receive"
+    )
+    print(
+        f"CPU: worker {worker_cpu:.1f} s ({worker_cpu / max(digests, 1) * 1000:.1f} ms a digest), "
+        f"this process (the sink, polling) {sink_cpu:.1f} s; load average {os.getloadavg()[0]:.1f}"
     )
     print(f"every notice sent exactly once: {'yes' if all_once else 'NO'}")
     if not all_once:

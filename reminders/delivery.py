@@ -151,13 +151,16 @@ def plan_notice_void_reason(reminder: Reminder) -> str:
 def void_reasons(reminders: list[Reminder], today: dt.date) -> dict[int, str]:
     """Notices that no longer apply by the time they go out (the task was
     verified, its due date moved, the report came in…): pk → why."""
-    month_reports = dict(
-        ProgressReport.objects.filter(
-            task_id__in={r.task_id for r in reminders if r.reason == Reason.REPORT_MISSING}
+    report_missing = {r.task_id for r in reminders if r.reason == Reason.REPORT_MISSING}
+    month_reports = (
+        dict(
+            ProgressReport.objects.filter(task_id__in=report_missing)
+            .values("task_id")
+            .annotate(latest=Max("created_at"))
+            .values_list("task_id", "latest")
         )
-        .values("task_id")
-        .annotate(latest=Max("created_at"))
-        .values_list("task_id", "latest")
+        if report_missing
+        else {}
     )
     reasons = {}
     for reminder in reminders:
