@@ -228,10 +228,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # The worker's processes, for `make run` and the systemd unit alike (neither
 # passes --pool or --concurrency). Its jobs wait on the mail server, DingTalk
-# and SMS far more than they compute: a month-end sweep's digests need about
-# eight SMTP conversations at once to go out within a minute on two cores
-# (docs/benchmarks.md, "Delivery of a province sweep"). SQLite (the demo)
-# takes one writer at a time: one process.
+# and SMS far more than they compute (a digest: ~19 ms of CPU, 20–50 ms
+# waiting for the server's reply), so eight processes each hold an SMTP
+# connection (docs/benchmarks.md, "Delivery of a province sweep"). SQLite
+# (the demo) takes one writer at a time: one process.
 CELERY_WORKER_POOL = "prefork"
 CELERY_WORKER_CONCURRENCY = env_int(
     "CELERY_WORKER_CONCURRENCY", 1 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 8
