@@ -44,7 +44,7 @@ run: $(VENV)/.installed-run
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py bootstrap_demo $(if $(YEAR),--year $(YEAR))
 	@trap 'kill 0' EXIT; \
-	$(call respawn,$(BIN)/celery -A xsreform worker --loglevel=INFO --pool=solo --hostname=demo@%h,celery worker) & \
+	$(call respawn,$(BIN)/celery -A xsreform worker --loglevel=INFO --hostname=demo@%h,celery worker) & \
 	$(call respawn,$(BIN)/celery -A xsreform beat --loglevel=INFO --pidfile=var/celerybeat.pid,celery beat) & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

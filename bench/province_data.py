@@ -359,7 +359,9 @@ def main():
 
     # People: the reform office (reviews) and one staff member per district (reports).
     office_group = Group.objects.get(name=REFORM_OFFICE)
-    office = User.objects.create(username="bench-office", first_name="跑改办", is_staff=True)
+    office = User.objects.create(
+        username="bench-office", first_name="跑改办", email="office@bench.example.test", is_staff=True
+    )
     office.set_unusable_password()
     office.save()
     office.groups.add(office_group)
@@ -369,10 +371,15 @@ def main():
     )
 
     # Units, plans and indicators through the ORM (small); history rows for indicators.
+    # Each unit has a contact address, so that a sweep's digests (bench/delivery.py) go out by e-mail.
     units = Unit.objects.bulk_create(
-        Unit(name=f"{DISTRICTS[k % 90]}{suffix}" + (f"{k // 90}" if k >= 90 else ""), kind=Unit.Kind.UNIT)
+        Unit(
+            name=f"{DISTRICTS[k % 90]}{suffix}" + (f"{k // 90}" if k >= 90 else ""),
+            kind=Unit.Kind.UNIT,
+            contact_email=f"unit-{k}-{j}@units.bench.example.test",
+        )
         for k in range(args.plans)
-        for suffix in DEPARTMENTS + TOWNS
+        for j, suffix in enumerate(DEPARTMENTS + TOWNS)
     )
     unit_ids = [u.pk for u in units]
     plans = []

@@ -18,8 +18,9 @@ is committed before the next one starts:
 
 Every digest carries a Message-ID derived from its notices, so that a copy
 that does get through twice is one message in the reader's mail client.
-`reminders.sweep` (the sweep) and `reminders.jobs` call `deliver_unit` and
-`deliver_office`. See docs/reminders.md."""
+`reminders.sweep` (the sweep) and `reminders.jobs` call `deliver_unit`,
+`deliver_units` (a batch of units over one SMTP connection, the sweep's jobs)
+and `deliver_office`. See docs/reminders.md."""
 
 import datetime as dt
 import logging
@@ -113,6 +114,15 @@ def unit_recipients(unit: Unit) -> list[str]:
     return _unique_addresses([*_emails(memberships__unit=unit), unit.contact_email])
 
 
+def units_recipients(units: list[Unit]) -> dict[int, list[str]]:
+    """`unit_recipients` of many units, in one query."""
+    staff = defaultdict(list)
+    accounts = get_user_model().objects.filter(is_active=True, memberships__unit__in=units).exclude(email="")
+    for unit_id, email in accounts.order_by("email").values_list("memberships__unit_id", "email"):
+        staff[unit_id].append(email)
+    return {unit.pk: _unique_addresses([*staff[unit.pk], unit.contact_email]) for unit in units}
+
+
 def office_recipients() -> list[str]:
     return _unique_addresses(_emails(groups__name=REFORM_OFFICE))
 
@@ -141,13 +151,16 @@ def plan_notice_void_reason(reminder: Reminder) -> str:
 def void_reasons(reminders: list[Reminder], today: dt.date) -> dict[int, str]:
     """Notices that no longer apply by the time they go out (the task was
     verified, its due date moved, the report came in…): pk → why."""
-    month_reports = dict(
-        ProgressReport.objects.filter(
-            task_id__in={r.task_id for r in reminders if r.reason == Reason.REPORT_MISSING}
+    report_missing = {r.task_id for r in reminders if r.reason == Reason.REPORT_MISSING}
+    month_reports = (
+        dict(
+            ProgressReport.objects.filter(task_id__in=report_missing)
+            .values("task_id")
+            .annotate(latest=Max("created_at"))
+            .values_list("task_id", "latest")
         )
-        .values("task_id")
-        .annotate(latest=Max("created_at"))
-        .values_list("task_id", "latest")
+        if report_missing
+        else {}
     )
     reasons = {}
     for reminder in reminders:
@@ -266,6 +279,14 @@ def _addressed(digest: "Digest") -> str:
     return ", ".join(digest.recipients)
 
 
+def _claimed(digest: Digest, token) -> QuerySet:
+    """The digest's notices still under its claim. By primary key first: the
+    planner, its statistics behind a sweep's thousands of new rows, read
+    `claim_token = … AND sent_at IS NULL` through the pending notices' index,
+    all of them (10–30 ms a mark at province scale)."""
+    return Reminder.objects.filter(pk__in=[r.pk for r in digest.reminders], claim_token=token)
+
+
 def _mark_sending(digest: Digest, *, token, message_id: str) -> None:
     """Committed before the body goes out: from here on, a worker that dies
     leaves notices that are never sent again by themselves. Conditional on
@@ -273,8 +294,10 @@ def _mark_sending(digest: Digest, *, token, message_id: str) -> None:
     slow before the body), this one sends nothing."""
     clock = timezone.now()
     with transaction.atomic():
-        marked = Reminder.objects.filter(claim_token=token, sent_at=None, voided_at=None).update(
-            sending_at=clock, claimed_at=clock, recipients=_addressed(digest), message_id=message_id
+        marked = (
+            _claimed(digest, token)
+            .filter(sent_at=None, voided_at=None)
+            .update(sending_at=clock, claimed_at=clock, recipients=_addressed(digest), message_id=message_id)
         )
         if marked != len(digest.reminders):
             transaction.set_rollback(True)
@@ -286,7 +309,7 @@ def _mark_sent(digest: Digest, *, token, now: dt.datetime, unconfirmed: Exceptio
     """Sent (or, with `unconfirmed`, the body went out and no reply came):
     record it and schedule the overdue repeats."""
     clock = timezone.now()
-    Reminder.objects.filter(claim_token=token).update(
+    _claimed(digest, token).update(
         sent_at=F("sending_at") if unconfirmed else clock,
         recipients=_addressed(digest),
         unconfirmed=bool(unconfirmed),
@@ -332,10 +355,12 @@ def _release(token, error: Exception) -> None:
 
 
 def _deliver(
-    pending: QuerySet, *, now: dt.datetime, unit: Unit | None, recipients, send: bool
+    pending: QuerySet, *, now: dt.datetime, unit: Unit | None, recipients, send: bool, connection=None
 ) -> Digest | None:
+    """One digest of `pending` (its stale "sending" marks settled by the
+    caller). Over `connection` if given, left open for the next digest;
+    otherwise over a connection of its own, closed after it."""
     recipients = list(recipients)
-    _settle_stale_sending(pending, now=now)
     # Refused for good earlier: not again until the addresses change.
     candidates = pending.exclude(failed_at__isnull=False, recipients=", ".join(recipients))
     token, reminders = _claim(candidates)
@@ -352,7 +377,8 @@ def _deliver(
             "not sent (dry run)" if digest.recipients else "no e-mail address (portal only)",
         )
         return digest
-    connection = get_connection()
+    own = connection is None
+    connection = get_connection() if own else connection
     try:
         try:
             message = digests.digest_message(digest, now=now)
@@ -395,7 +421,8 @@ def _deliver(
         _mark_sent(digest, token=token, now=now)
         marked_ms = (time.perf_counter() - accepted) * 1000
     finally:
-        connection.close()
+        if own:
+            connection.close()
     logger.info(
         "reminder digest to %s: %d notice(s), %s%s; marked sent %.1f ms after the server's reply",
         digest.label,
@@ -414,11 +441,74 @@ def deliver_unit(*, unit_id: int, now: dt.datetime, send: bool = True) -> Digest
     when it must not be."""
     unit = Unit.objects.get(pk=unit_id)
     pending = Reminder.objects.pending(now=now).to_units().filter(unit=unit)
+    _settle_stale_sending(pending, now=now)
     return _deliver(pending, now=now, unit=unit, recipients=unit_recipients(unit), send=send)
+
+
+@dataclass
+class Batch:
+    """What became of a batch of units' digests (`deliver_units`)."""
+
+    digests: list[Digest] = field(default_factory=list)
+    failure: DeliveryFailed | None = None  # the digest the batch stopped at, left for a retry
+    left: list[int] = field(default_factory=list)  # units after it: not attempted
+
+
+def deliver_units(*, unit_ids: list[int], now: dt.datetime, send: bool = True) -> Batch:
+    """Each unit's digest, as `deliver_unit` sends it, one after another over
+    one SMTP connection: a connection per digest cost more than the digest
+    (issue 15). Recipients are read, and stale "sending" marks settled, once
+    for the batch; each digest is still claimed, marked "sending" before its
+    body and "sent" after its 250 on its own, so a worker that dies mid-batch
+    leaves every digest in one of the states above.
+
+    The batch stops at the first digest that fails in a way that may pass
+    (the server hung up, did not answer, or refused with a 4xx) or went out
+    unconfirmed: that digest follows the rules above, and the units after it
+    are returned in `left`, their notices untouched, for the caller to
+    retry. A digest refused for good does not stop it."""
+    units = Unit.objects.in_bulk(unit_ids)
+    recipients = units_recipients(list(units.values()))
+    pending = Reminder.objects.pending(now=now).to_units()
+    _settle_stale_sending(pending.filter(unit_id__in=unit_ids), now=now)
+    batch = Batch()
+    connection = get_connection() if send else None
+    try:
+        for position, unit_id in enumerate(unit_ids):
+            unit = units.get(unit_id)
+            if unit is None:  # deleted since the job was queued
+                continue
+            try:
+                digest = _deliver(
+                    pending.filter(unit=unit),
+                    now=now,
+                    unit=unit,
+                    recipients=recipients[unit_id],
+                    send=send,
+                    connection=connection,
+                )
+            except DeliveryFailed as failure:
+                batch.failure = failure
+            else:
+                if digest:
+                    batch.digests.append(digest)
+                if not (digest and digest.outcome == UNCONFIRMED):
+                    continue
+            batch.left = list(unit_ids[position + 1 :])
+            break
+    finally:
+        if connection is not None:
+            connection.close()
+    if batch.left:
+        logger.warning(
+            "reminder batch stopped at %s: %d unit(s) left for a retry", unit.name, len(batch.left)
+        )
+    return batch
 
 
 def deliver_office(*, now: dt.datetime, send: bool = True) -> Digest | None:
     """Send the reform office one digest of the pending escalations (and
     reports of unowned work)."""
     pending = Reminder.objects.pending(now=now).to_office()
+    _settle_stale_sending(pending, now=now)
     return _deliver(pending, now=now, unit=None, recipients=office_recipients(), send=send)

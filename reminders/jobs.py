@@ -8,8 +8,11 @@ reminders/0003, editable in the admin under Periodic tasks, run by
 reminders.beat.CatchUpScheduler) triggers
 `reminders_sweep` every morning and at month end, and `reminders_retry`
 every minute. The sweep records what is due and queues one
-`reminders_deliver_unit` per unit whose pending notices no queued delivery
-covers yet and one `reminders_deliver_office` for escalations.
+`reminders_deliver_units` per REMINDER_DELIVERY_BATCH units whose pending
+notices no queued delivery covers yet (each batch over one SMTP connection)
+and one `reminders_deliver_office` for escalations; `reminders_deliver_unit`
+sends one unit's digest (a reminder sent by hand, a job queued before the
+batches).
 
 No job waits in the worker: a refused digest is not retried with a
 countdown message (which the worker holds unacknowledged, and which crashed
@@ -64,8 +67,10 @@ def queue_deliveries(*, now: dt.datetime, retries_only: bool = False) -> int:
     the office (see sweep.deliveries_to_queue). Queued after commit: a
     job must find the rows it is sent for. Returns how many were queued."""
     unit_ids, office = sweep.deliveries_to_queue(now=now, retries_only=retries_only)
-    for unit_id in unit_ids:
-        transaction.on_commit(lambda unit_id=unit_id: reminders_deliver_unit.delay(unit_id))
+    size = settings.REMINDER_DELIVERY_BATCH
+    for start in range(0, len(unit_ids), size):
+        batch = unit_ids[start : start + size]
+        transaction.on_commit(lambda batch=batch: reminders_deliver_units.delay(batch))
     if office:
         transaction.on_commit(reminders_deliver_office.delay)
     if unit_ids or office:
@@ -93,6 +98,16 @@ def _retry_later(failure: delivery.DeliveryFailed) -> None:
         logger.error("%s; giving up until the next sweep", failure)
 
 
+def _retry_soon(unit_ids: list[int]) -> None:
+    """Units a batch did not reach (it stopped at a failure): their pending
+    notices are queued again by the retry run after
+    REMINDER_MAIL_RETRY_SECONDS, not an attempt more."""
+    wait = dt.timedelta(seconds=settings.REMINDER_MAIL_RETRY_SECONDS)
+    Reminder.objects.pending(now=timezone.now()).to_units().filter(
+        unit_id__in=unit_ids, claim_token=None
+    ).update(retry_after=timezone.now() + wait)
+
+
 # `as_of` is accepted and ignored: a delivery sends what is due when it runs,
 # so a job queued before an outage sends the current digest, or nothing
 # (jobs queued by earlier versions carry the moment they were queued at).
@@ -116,6 +131,22 @@ def reminders_deliver_unit(unit_id: int, *, as_of: str | None = None) -> int:
     finally:
         queue_channels(unit_id)
     return len(digest.reminders) if digest else 0
+
+
+@shared_task(name="reminders.jobs.reminders_deliver_units", acks_late=True)
+def reminders_deliver_units(unit_ids: list[int]) -> int:
+    """The sweep's job: a batch of units' digests over one SMTP connection."""
+    try:
+        batch = delivery.deliver_units(unit_ids=unit_ids, now=timezone.now())
+        if batch.failure:
+            _retry_later(batch.failure)
+        if batch.left:
+            _retry_soon(batch.left)
+    finally:
+        for unit_id, enabled in channels.enabled_channels_of(unit_ids).items():
+            for channel in enabled:
+                reminders_deliver_channel.delay(channel, unit_id)
+    return sum(len(digest.reminders) for digest in batch.digests)
 
 
 @shared_task(name="reminders.jobs.reminders_deliver_office", acks_late=True)

@@ -292,6 +292,11 @@ class Reminder(models.Model):
             ),
             # The reform office's notice log, newest first.
             models.Index(fields=["-remind_after"], name="reminder_log"),
+            # Delivery (reminders.delivery): a digest's notices, found by their claim to be
+            # marked "sending", then "sent" — without it, a scan of the table per mark.
+            models.Index(
+                fields=["claim_token"], name="reminder_claimed", condition=Q(claim_token__isnull=False)
+            ),
             # The retry run (reminders.jobs.reminders_retry): unsent notices whose retry moment came.
             models.Index(
                 fields=["retry_after"],

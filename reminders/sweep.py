@@ -500,6 +500,22 @@ def _sweep_period(*, now: dt.datetime, month_end: bool) -> tuple[str, dt.date]:
     return SweepRun.Kind.DAILY, today
 
 
+# A sweep that records this many notices refreshes the table's statistics.
+ANALYZE_AFTER = 1000
+
+
+def _analyze_notices() -> None:
+    """PostgreSQL's statistics, before the deliveries read what the sweep
+    wrote. Autovacuum analyses a table once a tenth of it changed: a
+    month-end sweep's 30,000 notices on a table of a few hundred thousand
+    do not qualify, and the planner, still counting the pending notices'
+    index as near empty, read each digest's claim through the whole of it
+    (10–30 ms a statement; issue 15). A few hundred milliseconds, once."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Reminder._meta.db_table}")
+
+
 def _record_and_deliver(
     result: SweepResult, *, calendar: WorkdayCalendar, deliver: bool, send: bool, once: bool
 ) -> None:
@@ -517,6 +533,8 @@ def _record_and_deliver(
             result.found[str(reason)] = step(now=result.as_of, calendar=calendar)
         if run:
             SweepRun.objects.filter(pk=run[0]).update(finished_at=timezone.now(), recorded=result.found)
+    if sum(result.found.values()) >= ANALYZE_AFTER:
+        _analyze_notices()
     if deliver:
         destinations = [*units_with_pending(now=result.as_of), None]
         result.digests, result.failures = deliver_all(now=result.as_of, send=send)

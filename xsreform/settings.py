@@ -226,6 +226,16 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The worker's processes, for `make run` and the systemd unit alike (neither
+# passes --pool or --concurrency). Its jobs wait on the mail server, DingTalk
+# and SMS far more than they compute (a digest: ~19 ms of CPU, 20–50 ms
+# waiting for the server's reply), so eight processes each hold an SMTP
+# connection (docs/benchmarks.md, "Delivery of a province sweep"). SQLite
+# (the demo) takes one writer at a time: one process.
+CELERY_WORKER_POOL = "prefork"
+CELERY_WORKER_CONCURRENCY = env_int(
+    "CELERY_WORKER_CONCURRENCY", 1 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 8
+)
 CELERY_TASK_IGNORE_RESULT = True
 # django-celery-beat's DatabaseScheduler, catching up missed runs at a sensible hour.
 CELERY_BEAT_SCHEDULER = "reminders.beat:CatchUpScheduler"
@@ -253,6 +263,10 @@ REMINDER_SWEEP_LOCK_SECONDS = env_int("REMINDER_SWEEP_LOCK_SECONDS", 900)
 # A digest lists at most this many items, the most pressing first; the rest
 # are counted, with a link to the full list in the portal.
 REMINDER_DIGEST_MAX_ITEMS = env_int("REMINDER_DIGEST_MAX_ITEMS", 50)
+# The sweep queues one delivery job per this many units, each sending its
+# digests over one SMTP connection; small enough that the worker's processes
+# share a sweep evenly and a batch stopped by a failure leaves few for later.
+REMINDER_DELIVERY_BATCH = env_int("REMINDER_DELIVERY_BATCH", 25)
 
 # Channels beside e-mail (docs/reminders.md#dingtalk-and-sms): DingTalk group
 # robots and SMS. Their secrets (webhooks, signing secrets) are stored

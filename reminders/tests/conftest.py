@@ -28,9 +28,19 @@ def flaky_mail(settings, mailoutbox):
 def smtp():
     """An SMTP server (aiosmtpd) on 127.0.0.1, in a thread: (Mailbox, port)."""
     from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import SMTP
+
+    class CountingSMTP(SMTP):
+        def connection_made(self, transport):
+            mailbox.connections += 1
+            super().connection_made(transport)
+
+    class CountingController(Controller):
+        def factory(self):
+            return CountingSMTP(self.handler, **self.SMTP_kwargs)
 
     mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller = CountingController(mailbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield mailbox, controller.port
     mailbox.release.set()

@@ -97,8 +97,10 @@ class Mailbox:
     one's accepted recipients in `envelopes`) and can misbehave: refuse the
     first `refuse` messages with a 451, refuse recipients (`refuse_rcpt`:
     address → reply), answer the message with `reply` instead of 250, answer
-    `delay` seconds late, or (`hold`) not answer the first message until
-    `release` is set — `received` is set as soon as it has a message."""
+    `delay` seconds late, (`hold`) not answer the first message until
+    `release` is set — `received` is set as soon as it has a message — or
+    hang up instead of answering the `hangup`th message. `connections`
+    counts the SMTP connections opened to it (the conftest's `smtp`)."""
 
     def __init__(self):
         self.reset()
@@ -112,6 +114,8 @@ class Mailbox:
         self.refuse_rcpt = {}
         self.reply = "250 Message accepted"
         self.delay = 0.0
+        self.hangup = 0
+        self.connections = 0
         self.hold = False
         self.received = threading.Event()
         self.release = threading.Event()
@@ -125,6 +129,9 @@ class Mailbox:
 
     async def handle_DATA(self, server, session, envelope):
         self.attempts += 1
+        if self.attempts == self.hangup:
+            server.transport.close()
+            return "421 4.3.0 Closing"  # never reaches the client
         if self.refuse > 0:
             self.refuse -= 1
             return "451 4.3.0 Try again later"

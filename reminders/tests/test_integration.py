@@ -328,7 +328,7 @@ def test_it_does_not_retry_a_digest_whose_every_recipient_was_refused_and_shows_
     assert "550 5.1.1 No such user" in page
 
 
-def test_it_runs_a_backlog_of_copies_of_a_sweep_once_and_queues_one_delivery_per_unit(
+def test_it_runs_a_backlog_of_copies_of_a_sweep_once_and_queues_one_delivery_for_its_units(
     worker, mailbox, units, contacts
 ):
     queue, log = worker
@@ -350,9 +350,9 @@ def test_it_runs_a_backlog_of_copies_of_a_sweep_once_and_queues_one_delivery_per
     wait_for(lambda: f"[{last.id}] succeeded" in log.read_text(errors="replace"), "the queue drained")
     lines = log.read_text(errors="replace").removeprefix(before).splitlines()
     dropped = [line for line in lines if "reminder sweep:" in line and "has run already" in line]
-    deliveries = [line for line in lines if "reminders_deliver_unit[" in line and "received" in line]
+    deliveries = [line for line in lines if "reminders_deliver_units[" in line and "received" in line]
     print(f"20 queued sweeps → {len(dropped)} dropped, {len(deliveries)} delivery jobs")
-    assert (len(dropped), len(deliveries)) == (19, 2)
+    assert (len(dropped), len(deliveries)) == (19, 1)  # one batch: both units
     assert len(mailbox.messages) == 2
 
 

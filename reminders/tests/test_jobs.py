@@ -38,18 +38,23 @@ def test_it_schedules_the_daily_and_the_month_end_sweeps_in_shanghai_time(db):
 
 
 def test_it_acknowledges_the_jobs_late(db):
-    for job in (jobs.reminders_sweep, jobs.reminders_deliver_unit, jobs.reminders_deliver_office):
+    for job in (
+        jobs.reminders_sweep,
+        jobs.reminders_deliver_unit,
+        jobs.reminders_deliver_units,
+        jobs.reminders_deliver_office,
+    ):
         assert job.acks_late
 
 
-def test_it_queues_one_delivery_per_unit_and_one_for_the_office(
+def test_it_queues_one_delivery_per_batch_of_units_and_one_for_the_office(
     units, contacts, office, monkeypatch, django_capture_on_commit_callbacks
 ):
     make_task(due=D(2019, 6, 30), unit="区数管局", code="1")
     make_task(due=D(2019, 6, 30), unit="区数管局", code="2")
     make_task(due=D(2019, 6, 30), unit="区法院", code="3")
     queued = []
-    monkeypatch.setattr(jobs.reminders_deliver_unit, "delay", lambda *a, **k: queued.append(("unit", a, k)))
+    monkeypatch.setattr(jobs.reminders_deliver_units, "delay", lambda *a, **k: queued.append(("units", a, k)))
     monkeypatch.setattr(
         jobs.reminders_deliver_office, "delay", lambda *a, **k: queued.append(("office", a, k))
     )
@@ -59,20 +64,24 @@ def test_it_queues_one_delivery_per_unit_and_one_for_the_office(
 
     assert summary["found"]["overdue"] == 3
     # No moment: a delivery sends what is due when it runs.
-    assert sorted(queued) == sorted(
-        [("unit", (unit_id,), {}) for unit_id in {r.unit_id for r in Reminder.objects.all()}]
-        + [("office", (), {})]
-    )
+    unit_ids = sorted({r.unit_id for r in Reminder.objects.all()})
+    assert sorted(queued) == [("office", (), {}), ("units", (unit_ids,), {})]
     assert summary["queued"] == 3
     assert not Reminder.objects.filter(sent_at__isnull=False).exists()  # delivery is the jobs' work
 
 
 @pytest.fixture
 def queued(monkeypatch):
-    """Delivery jobs queued and not run yet (the workers are busy, or down)."""
+    """Delivery jobs queued and not run yet (the workers are busy, or down):
+    one ("unit", (unit id,), {}) per unit a batch job covers."""
     jobs_queued = []
     for kind, job in (("unit", jobs.reminders_deliver_unit), ("office", jobs.reminders_deliver_office)):
         monkeypatch.setattr(job, "delay", lambda *a, kind=kind, **k: jobs_queued.append((kind, a, k)))
+    monkeypatch.setattr(
+        jobs.reminders_deliver_units,
+        "delay",
+        lambda unit_ids: jobs_queued.extend(("unit", (unit_id,), {}) for unit_id in unit_ids),
+    )
     return jobs_queued
 
 
