@@ -4,6 +4,7 @@ marked "sending" and "sent" on its own; a batch stopped by a failure leaves
 the units after it for the retry run."""
 
 import datetime as dt
+import uuid
 
 import pytest
 import time_machine
@@ -126,6 +127,62 @@ def test_it_reads_a_few_queries_per_digest(overdue, mailoutbox, django_assert_ma
         batch = deliver(overdue)
 
     assert len(batch.digests) == len(mailoutbox) == len(UNITS)
+
+
+def test_it_claims_the_batch_at_once_and_leaves_nothing_claimed_after_it(overdue, mailoutbox):
+    batch = deliver(overdue)
+
+    assert [d.unit.pk for d in batch.digests] == overdue
+    assert len({m.extra_headers["Message-ID"] for m in mailoutbox}) == len(UNITS)
+    notices = Reminder.objects.filter(remind_after__lte=MOMENT)
+    assert [(r.claim_token, r.attempts) for r in notices] == [(None, 1)] * len(UNITS)
+
+
+def test_a_slow_batch_keeps_its_claim_and_no_other_delivery_takes_the_rest_over(
+    overdue, mailoutbox, monkeypatch
+):
+    """Each digest takes 0.6 of the claim timeout: the last one is claimed
+    1.2 timeouts before it goes out. The retry run's delivery of that unit,
+    arriving just before it, finds its claim alive and sends nothing."""
+    send, taken_over = delivery._deliver, []
+    slow = dt.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS * 0.6)
+
+    with time_machine.travel(MOMENT, tick=False) as clock:
+
+        def slow_server(digest, **kwargs):
+            if digest.unit.pk == overdue[-1]:
+                now = MOMENT + 3 * slow
+                taken_over.append(delivery.deliver_unit(unit_id=digest.unit.pk, now=now))
+            sent = send(digest, **kwargs)
+            clock.shift(slow)
+            return sent
+
+        monkeypatch.setattr(delivery, "_deliver", slow_server)
+        batch = delivery.deliver_units(unit_ids=overdue, now=MOMENT)
+
+    assert taken_over == [None]
+    assert [d.unit.pk for d in batch.digests] == overdue
+    assert len(mailoutbox) == len(UNITS)
+    assert [status_of(pk) for pk in overdue] == ["sent"] * len(UNITS)
+
+
+def test_a_batch_sends_nothing_for_a_unit_another_delivery_took_over(overdue, mailoutbox, monkeypatch):
+    """Its claim gone stale (a worker stuck longer than the timeout), the
+    notices of the third unit were taken by another delivery: the batch
+    lets them be and sends the others."""
+    send = delivery._deliver
+
+    def stuck(digest, *, token, **kwargs):
+        if digest.unit.pk == overdue[2]:
+            Reminder.objects.filter(unit_id=overdue[2], claim_token=token).update(claim_token=uuid.uuid4())
+        return send(digest, token=token, **kwargs)
+
+    monkeypatch.setattr(delivery, "_deliver", stuck)
+    batch = deliver(overdue)
+
+    assert [d.unit.pk for d in batch.digests] == [overdue[0], overdue[1], overdue[3]]
+    assert len(mailoutbox) == len(UNITS) - 1
+    assert status_of(overdue[2]) == "pending"
 
 
 def test_the_sweep_queues_one_job_per_batch_of_units(
