@@ -317,11 +317,13 @@ def _claim(
     return token, [r for r in claimed if r.pk not in refused]
 
 
-def _let_go(token, pks) -> None:
+def _let_go(token, pks=None) -> None:
     """Claimed and not attempted (refused for good to the same addresses,
-    taken over by another delivery, or after the digest a batch stopped
-    at): unclaimed, as if this delivery had not run."""
-    Reminder.objects.filter(pk__in=pks, claim_token=token, sending_at=None).update(
+    taken over by another delivery, or — all of them, without `pks` — the
+    digests after the one a batch stopped at): unclaimed, as if this
+    delivery had not run."""
+    claimed = Reminder.objects.filter(claim_token=token, sending_at=None, sent_at=None)
+    (claimed if pks is None else claimed.filter(pk__in=pks)).update(
         claim_token=None, claimed_at=None, attempts=F("attempts") - 1
     )
 
@@ -559,7 +561,7 @@ def deliver_units(*, unit_ids: list[int], now: dt.datetime, send: bool = True) -
     by_unit = defaultdict(list)
     for reminder in _drop_void(claimed, token=token, today=local_date(now)) if claimed else []:
         by_unit[reminder.unit_id].append(reminder)
-    batch = Batch()
+    batch, finished = Batch(), False
     connection = get_connection() if send and by_unit else None
     try:
         for position, unit_id in enumerate(unit_ids):
@@ -584,11 +586,13 @@ def deliver_units(*, unit_ids: list[int], now: dt.datetime, send: bool = True) -
                     continue
             batch.left = list(unit_ids[position + 1 :])
             break
+        finished = True
     finally:
         if connection is not None:
             connection.close()
+        if batch.left or not finished:  # stopped, or an error: the digests not attempted go back
+            _let_go(token)
     if batch.left:
-        _let_go(token, [r.pk for unit_id in batch.left for r in by_unit.get(unit_id, [])])
         logger.warning(
             "reminder batch stopped at %s: %d unit(s) left for a retry", unit.name, len(batch.left)
         )
