@@ -119,7 +119,7 @@ def test_it_goes_on_after_a_digest_refused_for_good(server, overdue):
 
 
 def test_it_reads_a_few_queries_per_digest(overdue, mailoutbox, django_assert_max_num_queries):
-    """"Sending", "sent" and the overdue repeat: three statements a digest,
+    """ "Sending", "sent" and the overdue repeat: three statements a digest,
     plus the savepoints of its two transactions of its own (BEGIN/COMMIT
     outside the test's transaction, not counted there); the units, their
     recipients, the stale marks and the claim (update, read) once for the
