@@ -242,7 +242,11 @@ def _insert_notices(rows: list[dict]) -> None:
     after every digest, that was a tenth of a digest's CPU (issue 15)."""
     if not rows:
         return
-    fields, defaults, insert, row_sql, suffix = _insert_statement()
+    fields, fixed, insert, row_sql, suffix = _insert_statement()
+    defaults = dict(fixed)
+    for f in fields:  # the defaults made by a call (created_at's moment, a JSON field's {})
+        if f.attname not in defaults:
+            defaults[f.attname] = f.get_db_prep_save(f.get_default(), db_connection)
     params = []
     for row in rows:
         given = {
@@ -255,16 +259,21 @@ def _insert_notices(rows: list[dict]) -> None:
 
 @functools.cache
 def _insert_statement():
-    """`_insert_notices`' columns, their defaults as the database takes them, and its SQL."""
+    """`_insert_notices`' columns, their fixed defaults as the database
+    takes them, and its SQL."""
     fields = [f for f in Reminder._meta.concrete_fields if not f.primary_key]
     ops = db_connection.ops
-    defaults = {f.attname: f.get_db_prep_save(f.get_default(), db_connection) for f in fields}
+    fixed = {
+        f.attname: f.get_db_prep_save(f.get_default(), db_connection)
+        for f in fields
+        if not (f.has_default() and callable(f.default))
+    }
     columns = ", ".join(ops.quote_name(f.column) for f in fields)
     insert = f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} {ops.quote_name(Reminder._meta.db_table)} ({columns})"
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
     return (
         fields,
-        defaults,
+        fixed,
         insert,
         row_sql,
         ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None),
@@ -437,7 +446,9 @@ def _release(digest: Digest, token, error: Exception) -> None:
     )
 
 
-def _deliver_pending(pending: QuerySet, *, now: dt.datetime, unit: Unit | None, recipients, send: bool):
+def _deliver_pending(
+    pending: QuerySet, *, now: dt.datetime, unit: Unit | None, recipients, send: bool
+) -> Digest | None:
     """One digest of `pending` (its stale "sending" marks settled by the
     caller), over a connection of its own."""
     recipients = list(recipients)
@@ -550,8 +561,9 @@ def deliver_units(*, unit_ids: list[int], now: dt.datetime, send: bool = True) -
     The batch stops at the first digest that fails in a way that may pass
     (the server hung up, did not answer, or refused with a 4xx) or went out
     unconfirmed: that digest follows the rules above, and the units after it
-    are returned in `left`, their notices untouched, for the caller to
-    retry, their notices let go of. A digest refused for good does not stop it."""
+    are returned in `left`, their notices let go of (unclaimed, the attempt
+    taken back), for the caller to retry. A digest refused for good does not
+    stop it."""
     units = Unit.objects.in_bulk(unit_ids)
     recipients = units_recipients(list(units.values()))
     pending = Reminder.objects.pending(now=now).to_units().filter(unit_id__in=list(units))
