@@ -116,6 +116,16 @@ def test_it_goes_on_after_a_digest_refused_for_good(server, overdue):
     assert [d.outcome for d in batch.digests] == ["refused", "sent", "sent", "sent"]
     assert server.connections == 1
     assert len(server.messages) == len(UNITS) - 1
+    # The next batch claims the refused notice, sees the same addresses, and lets it go.
+    assert deliver(overdue).digests == []
+    (refused,) = Reminder.objects.filter(unit_id=overdue[0], remind_after__lte=MOMENT)
+    assert (refused.status(), refused.claim_token, refused.claimed_at, refused.attempts) == (
+        "refused",
+        None,
+        None,
+        1,
+    )
+    assert len(server.messages) == len(UNITS) - 1
 
 
 def test_it_reads_a_few_queries_per_digest(overdue, mailoutbox, django_assert_max_num_queries):
@@ -139,7 +149,7 @@ def test_it_claims_the_batch_at_once_and_leaves_nothing_claimed_after_it(overdue
     assert [(r.claim_token, r.attempts) for r in notices] == [(None, 1)] * len(UNITS)
 
 
-def test_a_slow_batch_keeps_its_claim_and_no_other_delivery_takes_the_rest_over(
+def test_it_keeps_a_slow_batchs_claim_so_no_other_delivery_takes_the_rest_over(
     overdue, mailoutbox, monkeypatch
 ):
     """Each digest takes 0.6 of the claim timeout: the last one is claimed
@@ -167,7 +177,7 @@ def test_a_slow_batch_keeps_its_claim_and_no_other_delivery_takes_the_rest_over(
     assert [status_of(pk) for pk in overdue] == ["sent"] * len(UNITS)
 
 
-def test_a_batch_sends_nothing_for_a_unit_another_delivery_took_over(overdue, mailoutbox, monkeypatch):
+def test_it_sends_nothing_in_a_batch_for_a_unit_another_delivery_took_over(overdue, mailoutbox, monkeypatch):
     """Its claim gone stale (a worker stuck longer than the timeout), the
     notices of the third unit were taken by another delivery: the batch
     lets them be and sends the others."""
