@@ -23,17 +23,21 @@ that does get through twice is one message in the reader's mail client.
 and `deliver_office`. See docs/reminders.md."""
 
 import datetime as dt
+import functools
 import logging
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F, Max, Q, QuerySet
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from departments.models import Unit
@@ -213,14 +217,67 @@ def _repeats(reminders, *, now: dt.datetime) -> None:
     repeat_at = dt.datetime.combine(
         local_date(now) + dt.timedelta(days=REPEAT_OVERDUE_DAYS), dt.time.min, tzinfo=site_timezone()
     )
-    rows = [
-        Reminder.overdue_repeat(
-            task_id, unit_id, due_date, after=period, at=repeat_at, created_at=timezone.now()
-        )
-        for task_id, unit_id, reason, period, due_date in reminders
-        if reason == Reason.OVERDUE
-    ]
-    Reminder.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    _insert_notices(
+        [
+            {
+                "task_id": task_id,
+                "unit_id": unit_id,
+                "reason": Reason.OVERDUE,
+                "period": Reminder.repeat_period(period),
+                "due_date": due_date,
+                "remind_after": repeat_at,
+                "created_at": timezone.now(),
+            }
+            for task_id, unit_id, reason, period, due_date in reminders
+            if reason == Reason.OVERDUE
+        ]
+    )
+
+
+def _insert_notices(rows: list[dict]) -> None:
+    """Insert notices given as attribute → value, every other column at its
+    default; one already recorded (a unique constraint) is left out. What
+    `bulk_create(ignore_conflicts=True)` writes, without building and
+    preparing a model of thirty fields per row: with the repeats written
+    after every digest, that was a tenth of a digest's CPU (issue 15)."""
+    if not rows:
+        return
+    fields, fixed, insert, row_sql, suffix = _insert_statement()
+    defaults = dict(fixed)
+    for f in fields:  # the defaults made by a call (created_at's moment, a JSON field's {})
+        if f.attname not in defaults:
+            defaults[f.attname] = f.get_db_prep_save(f.get_default(), db_connection)
+    params = []
+    for row in rows:
+        given = {
+            f.attname: f.get_db_prep_save(row[f.attname], db_connection) for f in fields if f.attname in row
+        }
+        params += [given.get(f.attname, defaults[f.attname]) for f in fields]
+    with db_connection.cursor() as cursor:
+        cursor.execute(f"{insert} VALUES {', '.join([row_sql] * len(rows))} {suffix}", params)
+
+
+@functools.cache
+def _insert_statement():
+    """`_insert_notices`' columns, their fixed defaults as the database
+    takes them, and its SQL."""
+    fields = [f for f in Reminder._meta.concrete_fields if not f.primary_key]
+    ops = db_connection.ops
+    fixed = {
+        f.attname: f.get_db_prep_save(f.get_default(), db_connection)
+        for f in fields
+        if not (f.has_default() and callable(f.default))
+    }
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    insert = f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} {ops.quote_name(Reminder._meta.db_table)} ({columns})"
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    return (
+        fields,
+        fixed,
+        insert,
+        row_sql,
+        ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None),
+    )
 
 
 @transaction.atomic
@@ -243,11 +300,17 @@ def _settle_stale_sending(pending: QuerySet, *, now: dt.datetime) -> int:
     return len(rows)
 
 
-def _claim(candidates: QuerySet) -> tuple[uuid.UUID, list[Reminder]]:
-    """Take the notices for this delivery: one conditional UPDATE marks those
-    that are unclaimed (or whose claim went stale before their body went out,
-    its worker having died) with a fresh token; a concurrent delivery matches
-    none of them."""
+def _claim(
+    candidates: QuerySet, addresses: Callable[[Reminder], list[str]]
+) -> tuple[uuid.UUID, list[Reminder]]:
+    """Take the notices for this delivery — one unit's, the office's, or a
+    whole batch's: one conditional UPDATE marks those that are unclaimed (or
+    whose claim went stale before their body went out, its worker having
+    died) with a fresh token; a concurrent delivery matches none of them.
+    One read brings them back with what their digests show.
+
+    Notices refused for good are let go again unless the addresses of
+    their digest (`addresses`) changed since."""
     clock = timezone.now()
     token = uuid.uuid4()
     candidates.filter(Q(claimed_at=None) | Q(claimed_at__lt=_stale_before()), sending_at=None).update(
@@ -256,7 +319,36 @@ def _claim(candidates: QuerySet) -> tuple[uuid.UUID, list[Reminder]]:
     claimed = Reminder.objects.filter(claim_token=token).select_related(
         "task__indicator__plan", "task__unit", "sent_by", "plan"
     )
-    return token, list(claimed.order_by("pk"))
+    claimed = list(claimed.order_by("pk"))
+    refused = {r.pk for r in claimed if r.failed_at and r.recipients == ", ".join(addresses(r))}
+    if refused:
+        _let_go(token, refused)
+    return token, [r for r in claimed if r.pk not in refused]
+
+
+def _let_go(token, pks=None) -> None:
+    """Claimed and not attempted (refused for good to the same addresses,
+    taken over by another delivery, or — all of them, without `pks` — the
+    digests after the one a batch stopped at): unclaimed, as if this
+    delivery had not run."""
+    claimed = Reminder.objects.filter(claim_token=token, sending_at=None, sent_at=None)
+    (claimed if pks is None else claimed.filter(pk__in=pks)).update(
+        claim_token=None, claimed_at=None, attempts=F("attempts") - 1
+    )
+
+
+def _keep_claim(token, claimed_at: dt.datetime) -> dt.datetime:
+    """A batch claims all its notices at once; while it works through its
+    digests over a slow server, the claim of those still waiting is renewed
+    before a digest once a tenth of REMINDER_CLAIM_TIMEOUT_SECONDS has
+    passed since it was taken (or last renewed), so that it goes stale only
+    when its worker stops, as a claim taken per digest did. Returns the
+    moment of the claim."""
+    clock = timezone.now()
+    if clock - claimed_at < dt.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS / 10):
+        return claimed_at
+    Reminder.objects.filter(claim_token=token, sending_at=None, sent_at=None).update(claimed_at=clock)
+    return clock
 
 
 def _drop_void(reminders: list[Reminder], *, token, today: dt.date) -> list[Reminder]:
@@ -328,9 +420,9 @@ def _mark_sent(digest: Digest, *, token, now: dt.datetime, unconfirmed: Exceptio
 
 
 def _mark_refused(digest: Digest, *, token, error: mail.NotDelivered) -> None:
-    """5xx: not sent again to the same addresses (`_deliver` skips them
+    """5xx: not sent again to the same addresses (`_claim` lets them go
     until the unit's recipients change); the office sees why."""
-    Reminder.objects.filter(claim_token=token, sent_at=None).update(
+    _claimed(digest, token).filter(sent_at=None).update(
         claim_token=None,
         claimed_at=None,
         sending_at=None,
@@ -343,9 +435,9 @@ def _mark_refused(digest: Digest, *, token, error: mail.NotDelivered) -> None:
     digest.outcome, digest.error, digest.refusals = REFUSED, error.error, error.refusals
 
 
-def _release(token, error: Exception) -> None:
+def _release(digest: Digest, token, error: Exception) -> None:
     """Nothing was delivered: back to pending, for a retry."""
-    Reminder.objects.filter(claim_token=token, sent_at=None).update(
+    _claimed(digest, token).filter(sent_at=None).update(
         claim_token=None,
         claimed_at=None,
         sending_at=None,
@@ -354,20 +446,25 @@ def _release(token, error: Exception) -> None:
     )
 
 
-def _deliver(
-    pending: QuerySet, *, now: dt.datetime, unit: Unit | None, recipients, send: bool, connection=None
+def _deliver_pending(
+    pending: QuerySet, *, now: dt.datetime, unit: Unit | None, recipients, send: bool
 ) -> Digest | None:
     """One digest of `pending` (its stale "sending" marks settled by the
-    caller). Over `connection` if given, left open for the next digest;
-    otherwise over a connection of its own, closed after it."""
+    caller), over a connection of its own."""
     recipients = list(recipients)
-    # Refused for good earlier: not again until the addresses change.
-    candidates = pending.exclude(failed_at__isnull=False, recipients=", ".join(recipients))
-    token, reminders = _claim(candidates)
+    token, reminders = _claim(pending, lambda reminder: recipients)
     reminders = _drop_void(reminders, token=token, today=local_date(now)) if reminders else []
     if not reminders:
         return None
-    digest = Digest(unit=unit, recipients=recipients, reminders=reminders)
+    return _deliver(
+        Digest(unit=unit, recipients=recipients, reminders=reminders), token=token, now=now, send=send
+    )
+
+
+def _deliver(digest: Digest, *, token, now: dt.datetime, send: bool, connection=None) -> Digest | None:
+    """Send `digest`, its notices claimed under `token` and those that no
+    longer apply dropped. Over `connection` if given, left open for the next
+    digest; otherwise over a connection of its own, closed after it."""
     if not (digest.recipients and send):
         _mark_sent(digest, token=token, now=now)
         logger.info(
@@ -391,9 +488,7 @@ def _deliver(
             )
         except ClaimLost as lost:
             # Let go of what this delivery may still hold; the other one sends the rest.
-            Reminder.objects.filter(claim_token=token, sending_at=None).update(
-                claim_token=None, claimed_at=None
-            )
+            _let_go(token, [r.pk for r in digest.reminders])
             logger.info("reminder digest not sent, another delivery has it: %s", lost)
             return None
         except mail.Unconfirmed as unconfirmed:
@@ -409,12 +504,12 @@ def _deliver(
                 _mark_refused(digest, token=token, error=refused)
                 logger.error("reminder digest to %s refused permanently: %s", digest.label, refused)
                 return digest
-            _release(token, refused.error)
+            _release(digest, token, refused.error)
             logger.warning("reminder digest to %s not sent: %s", digest.label, refused)
             raise DeliveryFailed(digest, refused.error) from refused
         except Exception as error:
             # Whatever went wrong before the body went out, the notices must not stay claimed.
-            _release(token, error)
+            _release(digest, token, error)
             logger.warning("reminder digest to %s not sent: %s", digest.label, error)
             raise DeliveryFailed(digest, error) from error
         accepted = time.perf_counter()
@@ -442,7 +537,7 @@ def deliver_unit(*, unit_id: int, now: dt.datetime, send: bool = True) -> Digest
     unit = Unit.objects.get(pk=unit_id)
     pending = Reminder.objects.pending(now=now).to_units().filter(unit=unit)
     _settle_stale_sending(pending, now=now)
-    return _deliver(pending, now=now, unit=unit, recipients=unit_recipients(unit), send=send)
+    return _deliver_pending(pending, now=now, unit=unit, recipients=unit_recipients(unit), send=send)
 
 
 @dataclass
@@ -457,33 +552,40 @@ class Batch:
 def deliver_units(*, unit_ids: list[int], now: dt.datetime, send: bool = True) -> Batch:
     """Each unit's digest, as `deliver_unit` sends it, one after another over
     one SMTP connection: a connection per digest cost more than the digest
-    (issue 15). Recipients are read, and stale "sending" marks settled, once
-    for the batch; each digest is still claimed, marked "sending" before its
-    body and "sent" after its 250 on its own, so a worker that dies mid-batch
-    leaves every digest in one of the states above.
+    (issue 15). Recipients are read, stale "sending" marks settled, and the
+    notices claimed (`_keep_claim` renews the claim of those still waiting),
+    read and checked once for the batch; each digest is still marked
+    "sending" before its body and "sent" after its 250 on its own, so a
+    worker that dies mid-batch leaves every digest in one of the states above.
 
     The batch stops at the first digest that fails in a way that may pass
     (the server hung up, did not answer, or refused with a 4xx) or went out
     unconfirmed: that digest follows the rules above, and the units after it
-    are returned in `left`, their notices untouched, for the caller to
-    retry. A digest refused for good does not stop it."""
+    are returned in `left`, their notices let go of (unclaimed, the attempt
+    taken back), for the caller to retry. A digest refused for good does not
+    stop it."""
     units = Unit.objects.in_bulk(unit_ids)
     recipients = units_recipients(list(units.values()))
-    pending = Reminder.objects.pending(now=now).to_units()
-    _settle_stale_sending(pending.filter(unit_id__in=unit_ids), now=now)
-    batch = Batch()
-    connection = get_connection() if send else None
+    pending = Reminder.objects.pending(now=now).to_units().filter(unit_id__in=list(units))
+    _settle_stale_sending(pending, now=now)
+    claimed_at = timezone.now()
+    token, claimed = _claim(pending, lambda reminder: recipients[reminder.unit_id])
+    by_unit = defaultdict(list)
+    for reminder in _drop_void(claimed, token=token, today=local_date(now)) if claimed else []:
+        by_unit[reminder.unit_id].append(reminder)
+    batch, finished = Batch(), False
+    connection = get_connection() if send and by_unit else None
     try:
         for position, unit_id in enumerate(unit_ids):
-            unit = units.get(unit_id)
-            if unit is None:  # deleted since the job was queued
+            if unit_id not in by_unit:  # nothing to send (or the unit was deleted since)
                 continue
+            unit = units[unit_id]
+            claimed_at = _keep_claim(token, claimed_at)
             try:
                 digest = _deliver(
-                    pending.filter(unit=unit),
+                    Digest(unit=unit, recipients=recipients[unit_id], reminders=by_unit[unit_id]),
+                    token=token,
                     now=now,
-                    unit=unit,
-                    recipients=recipients[unit_id],
                     send=send,
                     connection=connection,
                 )
@@ -496,9 +598,12 @@ def deliver_units(*, unit_ids: list[int], now: dt.datetime, send: bool = True) -
                     continue
             batch.left = list(unit_ids[position + 1 :])
             break
+        finished = True
     finally:
         if connection is not None:
             connection.close()
+        if batch.left or not finished:  # stopped, or an error: the digests not attempted go back
+            _let_go(token)
     if batch.left:
         logger.warning(
             "reminder batch stopped at %s: %d unit(s) left for a retry", unit.name, len(batch.left)
@@ -511,4 +616,4 @@ def deliver_office(*, now: dt.datetime, send: bool = True) -> Digest | None:
     reports of unowned work)."""
     pending = Reminder.objects.pending(now=now).to_office()
     _settle_stale_sending(pending, now=now)
-    return _deliver(pending, now=now, unit=None, recipients=office_recipients(), send=send)
+    return _deliver_pending(pending, now=now, unit=None, recipients=office_recipients(), send=send)

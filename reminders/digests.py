@@ -63,7 +63,8 @@ def _item(reminder: Reminder, today: dt.date) -> dict:
         "report_day": indicator.plan.report_day,
         "due_date": task.due_date,
         "unit": task.unit.name,
-        "status": task.get_status_display(),
+        # Text, not lazy: rendered twice; get_status_display() hashes every choice, translated.
+        "status": str(Task.Status(task.status).label),
         "awaits_review": task.status == Task.Status.COMPLETED,
         "days_late": (today - task.due_date).days,
         "days_left": (task.due_date - today).days,
@@ -106,7 +107,8 @@ def digest_context(digest: "Digest", *, now: dt.datetime) -> dict:
     section, then the earliest due date); every notice counted by reason,
     a task's changes (任务有变更) as one item that lists them all; a
     link to the full list in the portal. The notices left out are delivered
-    all the same: the digest tells of them, by count and link."""
+    all the same: the digest tells of them, by count and link. Built in the
+    digest's language (`digest_message`): its labels are text already."""
     today = timezone.localtime(now, site_timezone()).date()
     limit = settings.REMINDER_DIGEST_MAX_ITEMS
     # Notices about a plan come first, all of them: there are a few at most.
@@ -139,7 +141,12 @@ def digest_context(digest: "Digest", *, now: dt.datetime) -> dict:
         shown[reminder.reason].append(item)
     totals = Counter(r.reason for r in entries)
     sections = [
-        {"reason": reason, "label": Reason(reason).label, "items": shown[reason], "total": totals[reason]}
+        {
+            "reason": reason,
+            "label": str(Reason(reason).label),
+            "items": shown[reason],
+            "total": totals[reason],
+        }
         for reason in DIGEST_ORDER
         if totals[reason]
     ]

@@ -362,16 +362,21 @@ class Reminder(models.Model):
     ) -> "Reminder":
         """The overdue notice that follows the one of period `after`
         (``2019-07-31#1`` after ``#0``), due to go out at `at`."""
-        due, _hash, number = after.partition("#")
         return cls(
             task_id=task_id,
             unit_id=unit_id,
             reason=cls.Reason.OVERDUE,
-            period=f"{due}#{int(number or 0) + 1}",
+            period=cls.repeat_period(after),
             due_date=due_date,
             remind_after=at,
             created_at=created_at,
         )
+
+    @staticmethod
+    def repeat_period(after: str) -> str:
+        """The period of the overdue notice after the one of period `after`."""
+        due, _hash, number = after.partition("#")
+        return f"{due}#{int(number or 0) + 1}"
 
     def change_lines(self) -> list[str]:
         """What a 任务有变更 / 任务已撤销 notice says, a line per change, in the

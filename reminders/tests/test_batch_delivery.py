@@ -4,6 +4,7 @@ marked "sending" and "sent" on its own; a batch stopped by a failure leaves
 the units after it for the retry run."""
 
 import datetime as dt
+import uuid
 
 import pytest
 import time_machine
@@ -115,17 +116,84 @@ def test_it_goes_on_after_a_digest_refused_for_good(server, overdue):
     assert [d.outcome for d in batch.digests] == ["refused", "sent", "sent", "sent"]
     assert server.connections == 1
     assert len(server.messages) == len(UNITS) - 1
+    # The next batch claims the refused notice, sees the same addresses, and lets it go.
+    assert deliver(overdue).digests == []
+    (refused,) = Reminder.objects.filter(unit_id=overdue[0], remind_after__lte=MOMENT)
+    assert (refused.status(), refused.claim_token, refused.claimed_at, refused.attempts) == (
+        "refused",
+        None,
+        None,
+        1,
+    )
+    assert len(server.messages) == len(UNITS) - 1
 
 
 def test_it_reads_a_few_queries_per_digest(overdue, mailoutbox, django_assert_max_num_queries):
-    """Claim (update, read), "sending", "sent" and the overdue repeat: five
-    statements a digest, plus the savepoints of its two transactions of its
-    own (BEGIN/COMMIT outside the test's transaction, not counted there);
-    the units, their recipients and the stale marks once for the batch."""
-    with django_assert_max_num_queries((5 + 4) * len(UNITS) + 5):
+    """ "Sending", "sent" and the overdue repeat: three statements a digest,
+    plus the savepoints of its two transactions of its own (BEGIN/COMMIT
+    outside the test's transaction, not counted there); the units, their
+    recipients, the stale marks and the claim (update, read) once for the
+    batch."""
+    with django_assert_max_num_queries((3 + 4) * len(UNITS) + 8):
         batch = deliver(overdue)
 
     assert len(batch.digests) == len(mailoutbox) == len(UNITS)
+
+
+def test_it_claims_the_batch_at_once_and_leaves_nothing_claimed_after_it(overdue, mailoutbox):
+    batch = deliver(overdue)
+
+    assert [d.unit.pk for d in batch.digests] == overdue
+    assert len({m.extra_headers["Message-ID"] for m in mailoutbox}) == len(UNITS)
+    notices = Reminder.objects.filter(remind_after__lte=MOMENT)
+    assert [(r.claim_token, r.attempts) for r in notices] == [(None, 1)] * len(UNITS)
+
+
+def test_it_keeps_a_slow_batchs_claim_so_no_other_delivery_takes_the_rest_over(
+    overdue, mailoutbox, monkeypatch
+):
+    """Each digest takes 0.6 of the claim timeout: the last one is claimed
+    1.2 timeouts before it goes out. The retry run's delivery of that unit,
+    arriving just before it, finds its claim alive and sends nothing."""
+    send, taken_over = delivery._deliver, []
+    slow = dt.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS * 0.6)
+
+    with time_machine.travel(MOMENT, tick=False) as clock:
+
+        def slow_server(digest, **kwargs):
+            if digest.unit.pk == overdue[-1]:
+                now = MOMENT + 3 * slow
+                taken_over.append(delivery.deliver_unit(unit_id=digest.unit.pk, now=now))
+            sent = send(digest, **kwargs)
+            clock.shift(slow)
+            return sent
+
+        monkeypatch.setattr(delivery, "_deliver", slow_server)
+        batch = delivery.deliver_units(unit_ids=overdue, now=MOMENT)
+
+    assert taken_over == [None]
+    assert [d.unit.pk for d in batch.digests] == overdue
+    assert len(mailoutbox) == len(UNITS)
+    assert [status_of(pk) for pk in overdue] == ["sent"] * len(UNITS)
+
+
+def test_it_sends_nothing_in_a_batch_for_a_unit_another_delivery_took_over(overdue, mailoutbox, monkeypatch):
+    """Its claim gone stale (a worker stuck longer than the timeout), the
+    notices of the third unit were taken by another delivery: the batch
+    lets them be and sends the others."""
+    send = delivery._deliver
+
+    def stuck(digest, *, token, **kwargs):
+        if digest.unit.pk == overdue[2]:
+            Reminder.objects.filter(unit_id=overdue[2], claim_token=token).update(claim_token=uuid.uuid4())
+        return send(digest, token=token, **kwargs)
+
+    monkeypatch.setattr(delivery, "_deliver", stuck)
+    batch = deliver(overdue)
+
+    assert [d.unit.pk for d in batch.digests] == [overdue[0], overdue[1], overdue[3]]
+    assert len(mailoutbox) == len(UNITS) - 1
+    assert status_of(overdue[2]) == "pending"
 
 
 def test_the_sweep_queues_one_job_per_batch_of_units(
