@@ -36,7 +36,7 @@ from .figures import (
 )
 from .forms import OverviewFilterForm
 from .report import monthly_report_workbook, report_filename
-from .targets import target_attainment
+from .targets import Attainment, target_attainment
 
 # How long a rendered overview may be served; every change to the plan's data
 # makes a new cache key anyway (_cache_key).
@@ -62,16 +62,29 @@ def _plan(request, today: dt.date) -> Plan | None:
 
 
 def _choices(plan: Plan, version: DashboardVersion | None) -> tuple[list[str], list[tuple[int, str]]]:
-    """The filter's categories and units of the plan, cached with its data
-    (two queries, on every computed overview otherwise)."""
+    """The filter's categories and units of the plan, cached with the plan's
+    structure (two queries, on every computed overview otherwise): a report
+    or a review does not change them."""
 
     def read():
         return plan_categories(plan=plan), [(unit.pk, unit.name) for unit in plan_units(plan=plan)]
 
     if version is None:
         return read()
-    key = "xsreform:dashboard-choices:" + _digest((plan.pk, version))
+    key = "xsreform:dashboard-choices:" + _digest((plan.pk, version.structure))
     return cache.get_or_set(key, read, CACHE_SECONDS)
+
+
+def _attainment(scope: Scope, version: DashboardVersion | None) -> Attainment:
+    """目标达成, cached with the plan's structure and its targets' newest
+    value: the reports and reviews that carry no value leave it as it is
+    (four queries and ~120 targets' rows otherwise)."""
+    if version is None:
+        return target_attainment(scope=scope)
+    key = "xsreform:dashboard-targets:" + _digest(
+        (scope.plan.pk, scope.as_of, scope.category, scope.unit_id, version.structure, version.target_values)
+    )
+    return cache.get_or_set(key, lambda: target_attainment(scope=scope), CACHE_SECONDS)
 
 
 def _digest(value) -> str:
@@ -132,7 +145,7 @@ def _body(request, *, plan: Plan | None, today: dt.date, version: DashboardVersi
         "scope": scope,
         "form": form,
         "overview": data,
-        "attainment": target_attainment(scope=scope),
+        "attainment": _attainment(scope, version),
         "charts": dashboard_charts(data),
         "overdue_limit": OVERDUE_LIST_LIMIT,
         "status_query": {key: _query(scope, status=key) for key, _label in StatusFilter.CHOICES},
@@ -186,11 +199,12 @@ def overview(request):
 
 def _unowned_panel(request, *, plan: Plan, version: DashboardVersion) -> str:
     """Work that belongs to nobody, with links to fix it in the admin: for
-    the reform office (and admins) only, cached with the plan's data (not
-    per query string: it is the same whatever the filters)."""
+    the reform office (and admins) only, cached with the plan's structure
+    (not per query string, nor per report: it is the same whatever the
+    filters and the progress)."""
     if not access.is_reform_office(request.user):
         return ""
-    panel_key = "xsreform:dashboard-unowned:" + _digest((plan.pk, version, get_language()))
+    panel_key = "xsreform:dashboard-unowned:" + _digest((plan.pk, version.structure, get_language()))
     panel = cache.get(panel_key)
     if panel is None:
         panel = render_to_string("indicators/_unowned.html", {"unowned": plan_unowned(plan=plan)}, request)

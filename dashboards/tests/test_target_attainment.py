@@ -5,6 +5,7 @@ the furthest from their goal; constant queries as targets and values grow."""
 import datetime as dt
 import io
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 import time_machine
@@ -109,6 +110,29 @@ def test_it_sees_a_new_confirmation_through_the_cache(client, office, plan_2019,
         page = client.get(reverse("dashboards:overview"), {"plan": 2019}).content.decode()
 
     assert "已达成 2 / 已确认 5（已报送数值 3）" in page
+
+
+def test_it_sees_a_new_value_through_the_cache_and_keeps_it_across_other_reports(
+    client, office, staff, plan_2019, reported
+):
+    client.force_login(office)
+
+    def overview() -> tuple[str, int]:
+        """The page, and whether 目标达成 was computed for it."""
+        with mock.patch("dashboards.views.target_attainment", wraps=target_attainment) as computed:
+            page = client.get(reverse("dashboards:overview"), {"plan": 2019}).content.decode()
+        return page, computed.call_count
+
+    with time_machine.travel(JULY_15, tick=False):
+        page, computed = overview()
+        assert "已达成 2 / 已确认 4（已报送数值 3）" in page and computed == 1
+        report(lead_of(reported["shared"]), staff, progress="共享平台对接完成两个部门")  # no value
+        page, computed = overview()
+        assert "已达成 2 / 已确认 4（已报送数值 3）" in page and computed == 0
+        report_value(staff, reported["shared"], "100", dt.date(2019, 7, 15))
+        page, computed = overview()
+
+    assert "已达成 3 / 已确认 4（已报送数值 3）" in page and computed == 1
 
 
 def test_it_writes_the_attainment_sheet(client, office, plan_2019, reported):
