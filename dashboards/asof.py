@@ -12,22 +12,34 @@ history row) has no record of the days before: from the plan's start (1
 January of its year) until the import, its tasks are counted **as they were
 imported** — the page says so and names the import's day (`first_recorded`,
 docs/dashboards.md). Tasks added later (a unit added to an indicator in
-June) count from the day they were added. The figures (dashboards.figures), the trend (dashboards.trend) and
-the monthly report (dashboards.report) all read tasks through here.
+June) count from the day they were added. The figures (dashboards.figures),
+the trend (dashboards.trend) and the monthly report (dashboards.report) all
+read tasks through here.
+
+A **month's last day**, once it has ended, is read from a copy of those
+history rows (MonthEnd, on PostgreSQL): the report periods the office
+compares with (对比上月底) cost the overview what today does, rather than
+a thousand lookups in the history per query.
 """
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Min, Q, QuerySet, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from indicators.models import Plan
+from indicators.models import Indicator, Plan
 from tasks.models import Task, TaskQuerySet, history_model, site_timezone
+
+from .models import MonthEnd, MonthEndState
+
+logger = logging.getLogger(__name__)
 
 Status = Task.Status
 
@@ -151,15 +163,21 @@ def task_states(*, plan: Plan, as_of: dt.date, today: dt.date, backdate_import: 
         # the rows are kept for PAST_STATES_SECONDS: the first look at last
         # month-end after today's reports reads no history to find them.
         key = f"xsreform:asof:{plan.pk}:{as_of.isoformat()}:{backdate_import}:{imported and imported.timestamp()}"
-        latest = cache.get(key)
-        if latest is None:
-            latest = list(
-                before.order_by("id", "-history_date", "-history_id")
-                .distinct("id")
-                .values_list("history_id", flat=True)
-            )
-            cache.set(key, latest, PAST_STATES_SECONDS)
-        rows = RawSQL("SELECT unnest(%s::integer[])", (latest,))
+
+        def latest() -> list[int]:
+            found = cache.get(key)
+            if found is None:
+                found = list(
+                    before.order_by("id", "-history_date", "-history_id")
+                    .distinct("id")
+                    .values_list("history_id", flat=True)
+                )
+                cache.set(key, found, PAST_STATES_SECONDS)
+            return found
+
+        if backdate_import and imported is not None and _kept_as_month_end(as_of):
+            return MonthEndState.objects.filter(month_end_id=_month_end(plan, as_of, imported, latest))
+        rows = RawSQL("SELECT unnest(%s::integer[])", (latest(),))
     else:
         # SQLite (the demo) has neither DISTINCT ON nor arrays: the newest row
         # per task by a window function, as a subquery of each query.
@@ -177,6 +195,52 @@ def task_states(*, plan: Plan, as_of: dt.date, today: dt.date, backdate_import: 
     # The plan again: PostgreSQL then reads its indicators by index (not all
     # 5,000 of a province) when it joins them for their categories.
     return history.filter(history_id__in=rows, is_active=True, indicator__plan=plan).exclude(history_type="-")
+
+
+# How long after a month's end its state is copied (MonthEnd): by then
+# every transaction begun before midnight has committed its history rows.
+MONTH_END_SETTLED = dt.timedelta(minutes=10)
+
+
+def _kept_as_month_end(day: dt.date) -> bool:
+    """Is `day` a month's last day, ended long enough ago to be copied?"""
+    return (day + dt.timedelta(days=1)).day == 1 and timezone.now() >= day_end(day) + MONTH_END_SETTLED
+
+
+def _month_end(plan: Plan, day: dt.date, imported: dt.datetime, latest) -> int:
+    """The id of the plan's MonthEnd for `day`, its tasks' states copied
+    from the history rows `latest()` names the first time it is asked for
+    (one INSERT … SELECT in a transaction with the MonthEnd row, so a
+    MonthEnd is never seen half-written; two requests at once: the second
+    waits for the first's row and uses it). Its id is kept in the cache
+    with the import's time, as the rows' ids are."""
+    key = f"xsreform:month-end:{plan.pk}:{day.isoformat()}:{imported.timestamp()}"
+    month_end_id = cache.get(key)
+    if month_end_id is None:
+        month_end_id = MonthEnd.objects.filter(plan=plan, day=day).values_list("pk", flat=True).first()
+        if month_end_id is None:
+            month_end_id = _copy_month_end(plan, day, latest())
+        cache.set(key, month_end_id, PAST_STATES_SECONDS)
+    return month_end_id
+
+
+def _copy_month_end(plan: Plan, day: dt.date, history_ids: list[int]) -> int:
+    history = history_model(Task)
+    columns = ", ".join(MonthEndState.COPIED)
+    sql = f"""
+        INSERT INTO {MonthEndState._meta.db_table} (month_end_id, {columns})
+        SELECT %s, {columns} FROM {history._meta.db_table}
+        WHERE history_id = ANY(%s) AND is_active AND history_type <> '-'
+          AND indicator_id IN (SELECT id FROM {Indicator._meta.db_table} WHERE plan_id = %s)
+    """  # noqa: S608 - table and column names from the models
+    with transaction.atomic():
+        month_end, created = MonthEnd.objects.get_or_create(plan=plan, day=day)
+        if created:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [month_end.pk, history_ids, plan.pk])
+                copied = cursor.rowcount
+            logger.info("month-end %s of plan %s: %d task states copied", day, plan.year, copied)
+    return month_end.pk
 
 
 def scoped_states(scope: Scope) -> QuerySet:

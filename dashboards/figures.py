@@ -30,6 +30,7 @@ day: dashboards.asof):
 """
 
 import datetime as dt
+import operator
 import re
 from dataclasses import dataclass, field, fields
 from fractions import Fraction
@@ -117,7 +118,8 @@ class Figures:
         return cls(*(row.get(name, 0) for name in FIGURES))
 
     def __add__(self, other: "Figures") -> "Figures":
-        return Figures(*(getattr(self, name) + getattr(other, name) for name in FIGURES))
+        # The fields in their order (vars() keeps it): ~230 sums a page.
+        return Figures(*map(operator.add, vars(self).values(), vars(other).values()))
 
     @property
     def open(self) -> int:
