@@ -30,11 +30,12 @@ def _month_figures(request, today: dt.date):
     if not access.reads_all(request.user):
         raise PermissionDenied(_("只有跑改办和区领导可以查看报送完整率。"))
     plans = list(Plan.objects.order_by("-year"))
-    probe = CompletenessFilterForm(request.GET, plans=plans, plan=None, months=[])
+    years = [(p.year, p.status) for p in plans]
+    probe = CompletenessFilterForm(request.GET, plans=years, plan=None, months=[])
     by_year = {plan.year: plan for plan in plans}
     plan = by_year.get(probe.value("plan")) or by_year.get(today.year) or (plans[0] if plans else None)
     months = plan_months(plan=plan, today=today) if plan else []
-    form = CompletenessFilterForm(request.GET, plans=plans, plan=plan, months=months)
+    form = CompletenessFilterForm(request.GET, plans=years, plan=plan, months=months)
     if not months:
         return plan, None, form
     asked = {month.month: month for month in months}.get(form.value("month"))

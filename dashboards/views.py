@@ -97,7 +97,7 @@ def _scope(
     categories, units = _choices(plan, version)
     form = OverviewFilterForm(
         request.GET,
-        plans=list(Plan.objects.order_by("-year")),
+        plans=Plan.objects.order_by("-year").values_list("year", "status"),
         plan=plan,
         categories=categories,
         units=units,
