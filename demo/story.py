@@ -32,6 +32,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
+from dashboards.models import MonthEnd
 from indicators.models import IndicatorUnit, Plan, Target
 from indicators.target_services import target_confirm
 from reminders import sweep
@@ -323,6 +324,9 @@ def build(*, plan: Plan, now: dt.datetime, light: bool = False, start: dt.dateti
     done["targets confirmed"] = targets
     if not light:
         done["instructions"] = leader_instructions(plan=plan, start=story.start, now=now)
+    # The story wrote history dated in the past: a month-end copied before it
+    # (dashboards.models.MonthEnd, a past month taken as settled) is not.
+    MonthEnd.objects.filter(plan=plan).delete()
     return ", ".join(f"{count} {what}" for what, count in sorted(done.items()))
 
 
