@@ -80,14 +80,19 @@ class CompletenessFilterForm(QueryForm):
     month = forms.TypedChoiceField(label=gettext_lazy("月份"), coerce=int, required=False)
 
     def __init__(self, data, *, plans, plan, months):
+        # The defaults show in the fields (a bound form shows what was sent,
+        # not its initial): the plan chosen, the latest month.
+        data = data.copy()
+        if plan:
+            data.setdefault("plan", str(plan.year))
+        if months:
+            data.setdefault("month", str(months[-1].month))
         super().__init__(data)
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-select"
             field.widget.attrs["data-autosubmit"] = ""
         self.fields["plan"].choices = plan_choices(plans)
-        self.fields["plan"].initial = plan.year if plan else None
         self.fields["month"].choices = [(m.month, month_text(m, year=m.year)) for m in months]
-        self.fields["month"].initial = months[-1].month if months else None
 
 
 class BulletinTemplatesForm(forms.Form):

@@ -80,7 +80,11 @@ def test_it_shows_the_office_a_month_with_its_chart_and_table(client, office, pl
 
 def test_it_defaults_to_this_month_and_names_a_bad_month(client, leader, plan, aug_15):
     client.force_login(leader)
-    assert client.get(reverse("dashboards:completeness")).context["figures"].month == dt.date(2019, 8, 1)
+    response = client.get(reverse("dashboards:completeness"))
+    assert response.context["figures"].month == dt.date(2019, 8, 1)
+    # The fields show it too (a browser shows a select's first option when none is selected).
+    assertContains(response, '<option value="8" selected>8月</option>', html=True)
+    assertContains(response, '<option value="2019" selected>', count=1)
     for bad in ("13", "9", "abc", "\x00"):  # September has not come yet
         response = client.get(reverse("dashboards:completeness"), {"month": bad, "plan": "x"})
         assert response.status_code == 200
