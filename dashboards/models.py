@@ -64,9 +64,9 @@ class MonthEnd(models.Model):
 
 
 class MonthEndState(models.Model):
-    """One task as it stood at a MonthEnd: the fields of its history row that
-    the dashboards read, under the same names (`id` is the task's), so the
-    figures' queries run on either."""
+    """One active task as it stood at a MonthEnd: the fields of its history
+    row that the dashboards read, under the same names (`id` is the task's),
+    so the figures' queries run on either. (Inactive tasks are not copied.)"""
 
     state_id = models.BigAutoField(primary_key=True)
     month_end = models.ForeignKey(MonthEnd, on_delete=models.CASCADE, related_name="states")
@@ -84,7 +84,6 @@ class MonthEndState(models.Model):
     due_date = models.DateField()
     extended_due_date = models.DateField(null=True)
     accepted_report_on = models.DateField(null=True)
-    is_active = models.BooleanField(default=True)  # always: the inactive are not copied
 
     # The columns copied from the history rows (dashboards.asof).
     COPIED = [
@@ -96,7 +95,6 @@ class MonthEndState(models.Model):
         "due_date",
         "extended_due_date",
         "accepted_report_on",
-        "is_active",
     ]
 
     def __str__(self):

@@ -69,22 +69,30 @@ def _choices(plan: Plan, version: DashboardVersion | None) -> tuple[list[str], l
     def read():
         return plan_categories(plan=plan), [(unit.pk, unit.name) for unit in plan_units(plan=plan)]
 
-    if version is None:
-        return read()
-    key = "xsreform:dashboard-choices:" + _digest((plan.pk, version.structure))
-    return cache.get_or_set(key, read, CACHE_SECONDS)
+    return _kept("choices", (plan.pk,), version and version.structure, read)
 
 
 def _attainment(scope: Scope, version: DashboardVersion | None) -> Attainment:
     """目标达成, cached with the plan's structure and its targets' newest
     value: the reports and reviews that carry no value leave it as it is
     (four queries and ~120 targets' rows otherwise)."""
-    if version is None:
-        return target_attainment(scope=scope)
-    key = "xsreform:dashboard-targets:" + _digest(
-        (scope.plan.pk, scope.as_of, scope.category, scope.unit_id, version.structure, version.target_values)
+    return _kept(
+        "targets",
+        (scope.plan.pk, scope.as_of, scope.category, scope.unit_id),
+        version and (version.structure, version.target_values),
+        lambda: target_attainment(scope=scope),
     )
-    return cache.get_or_set(key, lambda: target_attainment(scope=scope), CACHE_SECONDS)
+
+
+def _kept(name: str, key: tuple, fingerprint, compute):
+    """compute(), kept in the cache for CACHE_SECONDS under `key` and the
+    part of the plan's fingerprint it depends on; computed every time
+    without a fingerprint (the monthly report)."""
+    if fingerprint is None:
+        return compute()
+    return cache.get_or_set(
+        f"xsreform:dashboard-{name}:" + _digest((*key, fingerprint)), compute, CACHE_SECONDS
+    )
 
 
 def _digest(value) -> str:
@@ -204,12 +212,12 @@ def _unowned_panel(request, *, plan: Plan, version: DashboardVersion) -> str:
     filters and the progress)."""
     if not access.is_reform_office(request.user):
         return ""
-    panel_key = "xsreform:dashboard-unowned:" + _digest((plan.pk, version.structure, get_language()))
-    panel = cache.get(panel_key)
-    if panel is None:
-        panel = render_to_string("indicators/_unowned.html", {"unowned": plan_unowned(plan=plan)}, request)
-        cache.set(panel_key, panel, CACHE_SECONDS)
-    return panel
+    return _kept(
+        "unowned",
+        (plan.pk, get_language()),
+        version.structure,
+        lambda: render_to_string("indicators/_unowned.html", {"unowned": plan_unowned(plan=plan)}, request),
+    )
 
 
 @login_required

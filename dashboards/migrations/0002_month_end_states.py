@@ -33,7 +33,6 @@ class Migration(migrations.Migration):
                 ('due_date', models.DateField()),
                 ('extended_due_date', models.DateField(null=True)),
                 ('accepted_report_on', models.DateField(null=True)),
-                ('is_active', models.BooleanField(default=True)),
                 ('indicator', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='indicators.indicator')),
                 ('month_end', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='states', to='dashboards.monthend')),
                 ('unit', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='departments.unit')),

@@ -5,20 +5,17 @@ are named where they are filled.
 Joined here rather than rendered by template loops: at province scale the
 overview shows some 2,500 numbers, and rendering each through the template
 engine (lookup, localisation, escaping) took about 40 ms of an 80 ms page;
-joined here it takes a few. Every value is escaped (`_escape`, or
+joined here it takes a few. Every value is escaped (`escape_text`, or
 format_html for the heads and the rows with links and badges)."""
 
-import html
-
 from django import template
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from dashboards.figures import Figures, Overview
 from tasks.models import Task
-from tasks.templatetags.portal import cn_date, status_badge
+from tasks.templatetags.portal import cn_date, escape_text, status_badge, url_with_id
 from xsreform.dates import month_text
 
 register = template.Library()
@@ -26,18 +23,12 @@ register = template.Library()
 NUMBER = mark_safe(' class="text-end"')  # a number's cell, right-aligned
 
 
-def _escape(value) -> str:
-    """Django's escape() for the plain text of these tables (names, codes,
-    days), without its lazy-string wrapper: ~2,000 calls a page."""
-    return html.escape(str(value))
-
-
 def _body(rows, *, text: tuple[int, ...] = (0,)) -> SafeString:
     """A <tbody> of cells, each value escaped: the columns in `text` are
     text, the others numbers (right-aligned)."""
 
     def cell(value) -> str:
-        return str(value) if type(value) is int else _escape(value)
+        return str(value) if type(value) is int else escape_text(value)
 
     rows = "\n".join(
         "<tr>"
@@ -47,7 +38,7 @@ def _body(rows, *, text: tuple[int, ...] = (0,)) -> SafeString:
         + "</tr>"
         for row in rows
     )
-    return mark_safe(f"<tbody>{rows}</tbody>")  # noqa: S308 - every value is an int or goes through _escape
+    return mark_safe(f"<tbody>{rows}</tbody>")  # noqa: S308 - every value is an int or goes through escape_text
 
 
 def _rate(value: float | None) -> str:
@@ -166,9 +157,9 @@ def overdue_rows(overview: Overview, selectable: bool = False) -> SafeString:
     """The overdue list: days late, the task (a link to its page), unit, role,
     due date, status and the latest report; for the reform office a tick box
     first, for 催办所选 (the form "overdue-bulk")."""
-    roles = {value: _escape(label) for value, label in Task.Role.choices}
+    roles = {value: escape_text(label) for value, label in Task.Role.choices}
     badges = {value: status_badge(value) for value in Task.Status.values}
-    detail = reverse("tasks:detail", args=[987654321]).replace("987654321", "{}")
+    detail = url_with_id("tasks:detail")
     never = format_html('<span class="text-body-secondary">{}</span>', _("未报送"))
     rows = []
     for row in overview.overdue:
@@ -178,16 +169,16 @@ def overdue_rows(overview: Overview, selectable: bool = False) -> SafeString:
         )
         tick = (
             f'<td><input class="form-check-input" type="checkbox" name="task" value="{int(row.id)}"'
-            f' form="overdue-bulk" aria-label="{_escape(row.code)} {_escape(row.unit_name)}"></td>'
+            f' form="overdue-bulk" aria-label="{escape_text(row.code)} {escape_text(row.unit_name)}"></td>'
             if selectable
             else ""
         )
         rows.append(
             f'<tr>{tick}<td class="text-end fw-semibold text-danger text-nowrap">{row.days_late}</td>'
-            f"<td>{_escape(row.code)}</td>"
-            f'<td class="task-text"><a class="link-body-emphasis" href="{detail.format(int(row.id))}">{_escape(text)}</a></td>'
-            f'<td class="text-nowrap">{_escape(row.unit_name)}</td><td>{roles.get(row.role, _escape(row.role))}</td>'
-            f'<td class="text-nowrap">{cn_date(row.due_date)}</td><td>{badges.get(row.status, _escape(row.status))}</td>'
+            f"<td>{escape_text(row.code)}</td>"
+            f'<td class="task-text"><a class="link-body-emphasis" href="{detail.format(int(row.id))}">{escape_text(text)}</a></td>'
+            f'<td class="text-nowrap">{escape_text(row.unit_name)}</td><td>{roles.get(row.role, escape_text(row.role))}</td>'
+            f'<td class="text-nowrap">{cn_date(row.due_date)}</td><td>{badges.get(row.status, escape_text(row.status))}</td>'
             f'<td class="text-nowrap">{latest}</td></tr>'
         )
     return mark_safe("\n".join(rows))  # noqa: S308 - text fields escaped, the rest numbers, dates and our markup
@@ -197,10 +188,10 @@ def overdue_rows(overview: Overview, selectable: bool = False) -> SafeString:
 def tally_rows(tallies) -> SafeString:
     """目标达成's tables: a <tbody> of name and met / confirmed."""
     rows = "".join(
-        f"<tr><td>{_escape(tally.name or '—')}</td><td{NUMBER}>{tally.met} / {tally.confirmed}</td></tr>"
+        f"<tr><td>{escape_text(tally.name or '—')}</td><td{NUMBER}>{tally.met} / {tally.confirmed}</td></tr>"
         for tally in tallies
     )
-    return mark_safe(f"<tbody>{rows}</tbody>")  # noqa: S308 - the names through _escape, the rest ints
+    return mark_safe(f"<tbody>{rows}</tbody>")  # noqa: S308 - the names through escape_text, the rest ints
 
 
 @register.simple_tag
@@ -209,7 +200,7 @@ def select_field(field) -> SafeString:
     option costs a few milliseconds with 90 plans and 60 units)."""
     value = "" if field.value() is None else str(field.value())
     options = "".join(
-        f'<option value="{_escape(key)}"{" selected" if str(key) == value else ""}>{_escape(label)}</option>'
+        f'<option value="{escape_text(key)}"{" selected" if str(key) == value else ""}>{escape_text(label)}</option>'
         for key, label in field.field.choices
     )
     return format_html(
@@ -217,5 +208,5 @@ def select_field(field) -> SafeString:
         field.html_name,
         field.id_for_label,
         " is-invalid" if field.errors else "",
-        mark_safe(options),  # noqa: S308 - every key and label through _escape
+        mark_safe(options),  # noqa: S308 - every key and label through escape_text
     )

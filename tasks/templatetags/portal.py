@@ -1,9 +1,13 @@
-"""Template helpers for the portal: Chinese dates, status badges, deadlines."""
+"""Template helpers for the portal: Chinese dates, status badges, deadlines;
+and for the tags that join long lists in Python (dashboards' tables, the
+task page's timeline), plain escaping and URLs by id."""
 
 import datetime as dt
+import html
 from functools import cache
 
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -13,6 +17,19 @@ from tasks.models import Task
 from xsreform.dates import day_text, moment_text
 
 register = template.Library()
+
+
+def escape_text(value) -> str:
+    """Django's escape() for plain text joined into HTML in Python, without
+    its lazy-string wrapper (thousands of calls on a long page)."""
+    return html.escape(str(value))
+
+
+def url_with_id(name: str) -> str:
+    """The URL named `name` for one object, with {} for its id: one reverse()
+    for a list of links, each then `.format(int(pk))`."""
+    return reverse(name, args=[987654321]).replace("987654321", "{}")
+
 
 STATUS_STYLES = {
     Task.Status.NOT_STARTED: "text-bg-secondary",
