@@ -10,29 +10,18 @@ task goes through `get_task_for_user`, so the rule lives in one place:
 - the reform office (跑改办 group) and superusers read every task and review;
 - leaders (区领导 group) read every task and write nothing (403 on a write).
 
-Role and unit lookups are cached on the user object, which lives for one
-request, so a page asks the database once however often it checks."""
+Role and unit lookups (departments.roles) are cached on the user object,
+which lives for one request, so a page asks the database once however
+often it checks."""
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from departments.models import Membership
-from departments.roles import is_leader, is_reform_office
+from departments.roles import is_leader, is_reform_office, unit_ids
 
 from .models import Task
-
-
-def unit_ids(user) -> list[int]:
-    """The units the user is staff of, in a stable order."""
-    if not user.is_authenticated:
-        return []
-    if not hasattr(user, "_xsreform_unit_ids"):
-        user._xsreform_unit_ids = list(
-            Membership.objects.filter(user=user).order_by("unit__name").values_list("unit_id", flat=True)
-        )
-    return user._xsreform_unit_ids
 
 
 def reads_all(user) -> bool:
