@@ -9,6 +9,7 @@ joined here it takes a few. Every value is escaped (`escape_text`, or
 format_html for the heads and the rows with links and badges)."""
 
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -195,18 +196,45 @@ def tally_rows(tallies) -> SafeString:
 
 
 @register.simple_tag
-def select_field(field) -> SafeString:
-    """A filter's <select>, without the widget templates (one template per
-    option costs a few milliseconds with 90 plans and 60 units)."""
-    value = "" if field.value() is None else str(field.value())
-    options = "".join(
-        f'<option value="{escape_text(key)}"{" selected" if str(key) == value else ""}>{escape_text(label)}</option>'
-        for key, label in field.field.choices
+def completeness_rows(figures, plan) -> SafeString:
+    """报送完整率's table: a unit per row, its name to the unit's year, its
+    badge to its unreported tasks (~60 rows, three links each)."""
+    unit_url = url_with_id("dashboards:unit_completeness") + f"?plan={int(plan.year)}"
+    unreported_url = (
+        f"{escape_text(reverse('tasks:overview'))}?plan={int(plan.year)}&amp;unit={{}}&amp;show=unreported"
     )
-    return format_html(
-        '<select name="{}" id="{}" class="form-select{}">{}</select>',
-        field.html_name,
-        field.id_for_label,
-        " is-invalid" if field.errors else "",
-        mark_safe(options),  # noqa: S308 - every key and label through escape_text
+    complete = '<span class="badge text-bg-success">{}</span>'.format(escape_text(_("全部报送")))
+    incomplete = '<a class="badge text-bg-danger text-decoration-none" href="{}">{}</a>'
+    rows = "\n".join(
+        f'<tr><td><a href="{escape_text(unit_url.format(int(unit.unit_id)))}">{escape_text(unit.name)}</a></td>'
+        f"<td{NUMBER}>{int(unit.open)}</td><td{NUMBER}>{int(unit.reported)}</td>"
+        f"<td{NUMBER}>{int(unit.missing)}</td><td{NUMBER}>{int(unit.rate)}%</td><td>"
+        + (
+            complete
+            if unit.complete
+            else incomplete.format(unreported_url.format(int(unit.unit_id)), escape_text(_("未全部报送")))
+        )
+        + "</td></tr>"
+        for unit in figures.units
+    )
+    if not rows:
+        rows = format_html(
+            '<tr><td colspan="6" class="text-center text-body-secondary py-3">{}</td></tr>',
+            _("该月没有待报送的任务。"),
+        )
+    return mark_safe(rows)  # noqa: S308 - names through escape_text, numbers through int()
+
+
+@register.simple_tag
+def incomplete_units(figures, plan) -> SafeString:
+    """报送完整率's list of the units that did not report on everything,
+    each linked to its year: 区发改局（缺 2 项）、…"""
+    unit_url = url_with_id("dashboards:unit_completeness") + f"?plan={int(plan.year)}"
+    missing = _("缺 %(missing)s 项")
+    return mark_safe(  # noqa: S308 - names and labels through escape_text, numbers through int()
+        "、".join(
+            f'<a class="alert-link" href="{escape_text(unit_url.format(int(unit.unit_id)))}">'
+            f"{escape_text(unit.name)}</a>（{escape_text(missing % {'missing': int(unit.missing)})}）"
+            for unit in figures.incomplete
+        )
     )

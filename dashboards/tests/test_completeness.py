@@ -16,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
-from pytest_django.asserts import assertContains
+from pytest_django.asserts import assertContains, assertNotContains
 
 from dashboards.completeness import completeness_month, completeness_year
 from departments.models import Unit
@@ -76,6 +76,33 @@ def test_it_shows_the_office_a_month_with_its_chart_and_table(client, office, pl
     assertContains(response, "1 / 3")  # units complete
     assertContains(response, "40%")
     assertContains(response, reverse("dashboards:unit_completeness", args=[Unit.objects.get(name=SGJ).pk]))
+
+
+def test_it_lists_each_unit_with_its_links_and_escapes_names(client, office, plan, aug_15):
+    fgj, bszx = Unit.objects.get(name=FGJ), Unit.objects.get(name=BSZX)
+    Unit.objects.filter(pk=fgj.pk).update(name="<b>区发改局</b>")
+    client.force_login(office)
+    response = client.get(reverse("dashboards:completeness"), {"month": "7"})
+    year = reverse("dashboards:unit_completeness", args=[fgj.pk]) + "?plan=2019"
+    unreported = f"{reverse('tasks:overview')}?plan=2019&unit={fgj.pk}&show=unreported"
+    assertContains(
+        response,
+        f'<tr><td><a href="{year}">&lt;b&gt;区发改局&lt;/b&gt;</a></td><td class="text-end">2</td>'
+        '<td class="text-end">0</td><td class="text-end">2</td><td class="text-end">0%</td>'
+        f'<td><a class="badge text-bg-danger text-decoration-none" href="{unreported}">未全部报送</a></td></tr>',
+        html=True,
+    )
+    assertContains(
+        response,
+        f'<tr><td><a href="{reverse("dashboards:unit_completeness", args=[bszx.pk])}?plan=2019">{BSZX}</a></td>'
+        '<td class="text-end">1</td><td class="text-end">1</td><td class="text-end">0</td>'
+        '<td class="text-end">100%</td><td><span class="badge text-bg-success">全部报送</span></td></tr>',
+        html=True,
+    )
+    assertContains(
+        response, f'<a class="alert-link" href="{year}">&lt;b&gt;区发改局&lt;/b&gt;</a>（缺 2 项）'
+    )
+    assertNotContains(response, "<b>区发改局")
 
 
 def test_it_defaults_to_this_month_and_names_a_bad_month(client, leader, plan, aug_15):
