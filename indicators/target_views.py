@@ -54,7 +54,6 @@ def target_list(request, year):
         "filters": filters,
         "status": status,
         "can_act": is_reform_office(request.user),
-        "directions": Target.Direction.choices,
     }
     return render(request, "indicators/targets.html", context)
 

@@ -178,3 +178,32 @@ def test_it_sends_the_navigation_to_the_newest_plan(client, office, plan_2019):
         client.post(reverse("plans:target_confirm", args=[1999, target("8", "实时在线率").pk])).status_code
         == 404
     )
+
+
+def test_it_shows_each_row_with_its_forms_and_escapes_its_text(client, office, plan_2019):
+    t = Target.objects.get(indicator__plan__year=2019, indicator__code="51", direction="range")
+    Target.objects.filter(pk=t.pk).update(
+        name='<i>"覆盖率"</i>',
+        value_min=Decimal("6.5"),
+        value_max=Decimal("12"),
+        quote="已不在原文里的一句",
+        status=Target.Status.CONFIRMED,
+        confirmed_by=office,
+        confirmed_at=timezone.now(),
+    )
+    client.force_login(office)
+
+    page = client.get(reverse("plans:targets", args=[2019])).content.decode()
+
+    row = page[page.index(f'<tr id="target-{t.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "<i>" not in row and 'value="&lt;i&gt;&quot;覆盖率&quot;&lt;/i&gt;"' in row
+    assert 'name="value_min" inputmode="decimal" value="6.5000"' in row
+    assert 'name="value_max" inputmode="decimal" value="12"' in row
+    assert 'name="value" inputmode="decimal" value=""' in row
+    assert '<option value="range" selected>' in row
+    assert "原文已改，请核对" in row and office.username in row
+    # Confirmed: it can be deleted, restored or edited, not confirmed again.
+    assert url("target_confirm", t) not in row
+    assert url("target_delete", t) in row and url("target_restore", t) in row and url("target_edit", t) in row
+    assert row.count('name="csrfmiddlewaretoken"') == 3
