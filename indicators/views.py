@@ -225,7 +225,6 @@ def feedback(request, year):
         "table": table,
         "page": Paginator(table.answers, FEEDBACK_PAGE_SIZE).get_page(request.GET.get("page")),
         "can_act": is_reform_office(request.user) and not plan.is_closed,
-        "decisions": DecisionForm.base_fields["decision"].choices,
     }
     return render(request, "indicators/feedback.html", context)
 

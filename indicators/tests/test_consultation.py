@@ -270,6 +270,40 @@ def test_it_lets_the_office_decide_on_the_feedback_page(consultation, staff, off
     assert "采纳" in page
 
 
+def test_it_shows_each_answer_with_its_decision_form_and_escapes_its_text(
+    consultation, staff, office, client
+):
+    comment = answer(
+        consultation,
+        "区数管局",
+        "8",
+        user=staff,
+        kind=Kind.COMMENT,
+        text="<script>alert(1)</script>",
+        proposed_due_date=dt.date(2019, 9, 30),
+        proposed_units="<b>区发改局</b>",
+    )
+    ConsultationAnswer.objects.filter(pk=comment.pk).update(
+        decision="partly", reply='"</textarea>部分采纳', decided_by=office, decided_at=APRIL_28
+    )
+    plain = answer(consultation, "区数管局", None, user=staff)
+    client.force_login(office)
+
+    page = client.get(reverse("plans:feedback", args=[2019]), {"kind": ""}).content.decode()
+
+    row = page[page.index(f'<tr id="answer-{comment.pk}" data-kind="comment">') :]
+    row = row[: row.index("</tr>")]
+    assert "<script>" not in row and "&lt;script&gt;alert(1)&lt;/script&gt;" in row
+    assert "建议截止日期：2019年9月30日" in row and "建议调整责任单位：&lt;b&gt;区发改局&lt;/b&gt;" in row
+    assert "<strong>部分采纳</strong>：" in row and "&quot;&lt;/textarea&gt;部分采纳</textarea>" in row
+    assert '<option value="partly" selected>' in row
+    assert f'action="{reverse("plans:decide", args=[2019, comment.pk])}"' in row
+    assert row.count('name="csrfmiddlewaretoken"') == 1
+    whole = page[page.index(f'<tr id="answer-{plain.pk}" data-kind="none">') :]
+    whole = whole[: whole.index("</tr>")]
+    assert "整个计划" in whole and "<form" not in whole  # no objection: nothing to decide
+
+
 def test_it_pages_the_feedback_and_returns_to_the_page_of_the_answer_decided(
     consultation, staff, office, client, monkeypatch
 ):

@@ -1,7 +1,8 @@
-"""目标核对's rows, joined in Python: each target is a row with four small
-forms (confirm, delete, restore, edit), some sixty template nodes, and the
-template engine took ~40 ms for a plan's 40 targets (the page's floor is
-~3 ms); joined here it takes a few. Every text goes through html.escape,
+"""The rows of the plan's long tables with a form on each row, joined in
+Python: 目标核对 (four small forms per target, some sixty template nodes: the
+template engine took ~40 ms for a plan's 40 targets, the page's floor is
+~3 ms) and 征求意见反馈 (the office's decision form on each comment, 50 to
+a page). Joined here they take a few. Every text goes through html.escape,
 every number through its own formatting; the labels are translated once."""
 
 import html
@@ -14,8 +15,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from indicators.models import Target
-from xsreform.dates import day_text
+from indicators.models import ConsultationAnswer, Target
+from xsreform.dates import day_text, moment_text
 
 register = template.Library()
 
@@ -32,6 +33,19 @@ def _number(value) -> str:
     return "" if value is None else floatformat(value, "-4")
 
 
+def _person(user) -> str:
+    """As the portal's `person` filter: the name, else the login, else 系统."""
+    return (user.get_full_name() or user.username) if user else _("系统")
+
+
+def _form_head(context, **hidden: str) -> str:
+    """A row form's CSRF token and hidden fields (those with a value)."""
+    fields = [("csrfmiddlewaretoken", get_token(context["request"])), *hidden.items()]
+    return "".join(
+        f'<input type="hidden" name="{name}" value="{html.escape(value)}">' for name, value in fields if value
+    )
+
+
 @register.simple_tag(takes_context=True)
 def target_rows(context, targets, *, plan, can_act: bool, status: str) -> SafeString:
     """The <tr>s of the targets table; with can_act, the office's forms
@@ -45,12 +59,7 @@ def target_rows(context, targets, *, plan, can_act: bool, status: str) -> SafeSt
     statuses = {value: str(label) for value, label in Target.Status.choices}
     directions = [(value, e(str(label))) for value, label in Target.Direction.choices]
     # Only a page with the office's forms has (and needs) a CSRF token.
-    form_head = ""
-    if can_act:
-        form_head = (
-            f'<input type="hidden" name="csrfmiddlewaretoken" value="{e(get_token(context["request"]))}">'
-            f'<input type="hidden" name="status" value="{e(status)}">'
-        )
+    form_head = _form_head(context, status=status) if can_act else ""
     implied = f' <span class="badge text-bg-info">{e(_("文字推断"))}</span>'
     changed = f'<div class="text-danger">{e(_("原文已改，请核对"))}</div>'
     buttons = [(action, hidden_on, style, e(str(text))) for action, hidden_on, style, text in BUTTONS]
@@ -62,8 +71,7 @@ def target_rows(context, targets, *, plan, can_act: bool, status: str) -> SafeSt
         pk = str(int(t.pk))
         confirmed = ""
         if t.status == Target.Status.CONFIRMED:
-            who = t.confirmed_by.get_full_name() or t.confirmed_by.username if t.confirmed_by else _("系统")
-            confirmed = f'<div class="text-body-secondary">{e(who)} · {e(day_text(t.confirmed_at))}</div>'
+            confirmed = f'<div class="text-body-secondary">{e(_person(t.confirmed_by))} · {e(day_text(t.confirmed_at))}</div>'
             if not t.quote_in_text:
                 confirmed += changed
         row = (
@@ -106,4 +114,63 @@ def target_rows(context, targets, *, plan, can_act: bool, status: str) -> SafeSt
                 "</form></details></td>"
             )
         rows.append(row + "</tr>")
+    return mark_safe("\n".join(rows))  # noqa: S308 - every text through html.escape
+
+
+@register.simple_tag(takes_context=True)
+def feedback_rows(context, answers, *, plan, can_act: bool, kind: str) -> SafeString:
+    """The <tr>s of 征求意见反馈: each answer, and on a comment its decision
+    and, with can_act, the office's form (its hidden `kind` brings the
+    office back to the filter it used)."""
+    e = html.escape
+    placeholder = "987654321"
+    decide_url = reverse("plans:decide", args=[plan.year, placeholder])
+    kinds = {value: e(str(label)) for value, label in ConsultationAnswer.Kind.choices}
+    decisions = [(value, e(str(label))) for value, label in ConsultationAnswer.Decision.choices]
+    decision_labels = dict(decisions)
+    form_head = _form_head(context, kind=kind) if can_act else ""
+    whole_plan, due_label, units_label = e(_("整个计划")), e(_("建议截止日期")), e(_("建议调整责任单位"))
+    form_labels = (e(_("处理结果")), e(_("答复（单位可见）")), e(_("保存处理")))
+    rows = []
+    for a in answers:
+        pk = str(int(a.pk))
+        comment = a.kind == ConsultationAnswer.Kind.COMMENT
+        said = decided = ""
+        if comment:
+            said = f'<span class="prewrap">{e(a.text)}</span>'
+            if a.proposed_due_date:
+                said += f"<div>{due_label}：{e(day_text(a.proposed_due_date))}</div>"
+            if a.proposed_units:
+                said += f"<div>{units_label}：{e(a.proposed_units)}</div>"
+            if a.decision:
+                reply = f'：<span class="prewrap">{e(a.reply)}</span>' if a.reply else ""
+                decided = (
+                    f"<div><strong>{decision_labels.get(a.decision, e(a.decision))}</strong>{reply}"
+                    f'<div class="text-body-secondary">{e(_person(a.decided_by))} · '
+                    f"{e(moment_text(a.decided_at))}</div></div>"
+                )
+            if can_act:
+                options = "".join(
+                    f'<option value="{e(value)}"{" selected" if a.decision == value else ""}>{text}</option>'
+                    for value, text in decisions
+                )
+                decided += (
+                    f'<form method="post" action="{e(decide_url.replace(placeholder, pk))}" class="mt-1">'
+                    f'{form_head}<select class="form-select form-select-sm mb-1" name="decision" '
+                    f'aria-label="{form_labels[0]}">{options}</select>'
+                    f'<textarea class="form-control form-control-sm mb-1" name="reply" rows="2" maxlength="5000" '
+                    f'placeholder="{form_labels[1]}">{e(a.reply)}</textarea>'
+                    f'<button class="btn btn-sm btn-outline-primary" type="submit">{form_labels[2]}</button></form>'
+                )
+        rows.append(
+            f'<tr id="answer-{pk}" data-kind="{e(a.kind)}">'
+            f'<td class="text-nowrap">{e(a.indicator.code) if a.indicator_id else whole_plan}</td>'
+            f'<td class="text-nowrap">{e(a.unit.name)}</td>'
+            f'<td class="text-nowrap">{kinds.get(a.kind, e(a.kind))}</td>'
+            f'<td>{said}<div class="text-body-secondary">{e(_person(a.answered_by))} · '
+            f"{e(moment_text(a.answered_at))}</div></td>"
+            f'<td style="min-width: 16rem">{decided}</td></tr>'
+        )
+    if not rows:
+        rows.append(f'<tr><td colspan="5" class="text-body-secondary">{e(_("还没有反馈。"))}</td></tr>')
     return mark_safe("\n".join(rows))  # noqa: S308 - every text through html.escape
