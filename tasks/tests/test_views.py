@@ -103,6 +103,31 @@ def test_it_shows_the_return_reason_on_the_unit_home(client, staff, office, task
     assertContains(response, "被跑改办退回")
 
 
+def test_it_shows_a_returned_task_row_with_its_reason_and_latest_report(
+    client, staff, office, task_8, july_15
+):
+    report(task_8, staff, status=Task.Status.COMPLETED, percent=100)
+    review(task_8, office, Review.Decision.RETURNED, "理由" * 70)
+    task_8.refresh_from_db()
+    detail = reverse("tasks:detail", args=[task_8.pk])
+    client.force_login(staff)
+
+    page = client.get(reverse("tasks:mine"), {"q": task_8.indicator.task_text[:12]}).content.decode()
+    row = page[page.rindex("<tr>", 0, page.rindex(f'href="{detail}"')) :]  # the list's, not the panel's
+    row = row[: row.index("</tr>")]
+
+    reason = row.split('<div class="small text-danger mt-1">退回理由：')[1].split("</div>")[0]
+    assert reason.startswith("理由理由") and len(reason) <= 120  # cut to 120 characters
+    assert '<span class="badge text-bg-danger">退回</span>' in row
+    assert '100%<br><span class="text-body-secondary">2019年7月15日</span>' in row
+    client.force_login(office)
+    page = client.get(reverse("tasks:overview"), {"plan": "2019", "status": "returned"}).content.decode()
+    assert (
+        f'<input class="form-check-input" type="checkbox" name="task" value="{task_8.pk}:{task_8.version}" '
+        f'form="bulk" aria-label="选择 {task_8.indicator.code} {task_8.unit.name}">'
+    ) in page
+
+
 def test_it_tells_a_user_without_a_unit_what_to_do(client, office, plan_2019):
     client.force_login(office)
     response = client.get(reverse("tasks:mine"))
