@@ -36,7 +36,9 @@ def timeline(entries: list[TimelineEntry]) -> SafeString:
         "referenced": escape_text(_("引用配合单位的佐证材料")),
     }
     parts = [
-        _report(entry.item, urls, words) if entry.kind == "report" else _review(entry.item, words)
+        _report(entry.item, entry.quoted, urls, words)
+        if entry.kind == "report"
+        else _review(entry.item, words)
         for entry in entries
     ]
     return mark_safe("\n".join(parts))  # noqa: S308 - every text through escape_text
@@ -60,7 +62,7 @@ def _file(file, urls, words, *, unit: str = "") -> str:
     )
 
 
-def _report(report, urls, words) -> str:
+def _report(report, quoted, urls, words) -> str:
     texts = [f'<dt>{words["progress"]}</dt><dd class="prewrap">{escape_text(report.progress)}</dd>']
     for name in ("problems", "next_steps"):
         if value := getattr(report, name):
@@ -70,8 +72,8 @@ def _report(report, urls, words) -> str:
         texts.append(
             f'<dt>{words["evidence"]}</dt><dd class="mb-0"><ul class="list-unstyled mb-0">{items}</ul></dd>'
         )
-    if files := report.referenced_evidence.all():
-        items = "".join(_file(file, urls, words, unit=file.report.task.unit.name) for file in files)
+    if quoted:
+        items = "".join(_file(file, urls, words, unit=file.report.task.unit.name) for file in quoted)
         texts.append(
             f'<dt>{words["referenced"]}</dt><dd class="mb-0"><ul class="list-unstyled mb-0">{items}</ul></dd>'
         )
