@@ -36,7 +36,7 @@ from .figures import (
 )
 from .forms import OverviewFilterForm
 from .report import monthly_report_workbook, report_filename
-from .targets import Attainment, target_attainment
+from .targets import target_attainment
 
 # How long a rendered overview may be served; every change to the plan's data
 # makes a new cache key anyway (_cache_key).
@@ -72,15 +72,18 @@ def _choices(plan: Plan, version: DashboardVersion | None) -> tuple[list[str], l
     return _kept("choices", (plan.pk,), version and version.structure, read)
 
 
-def _attainment(scope: Scope, version: DashboardVersion | None) -> Attainment:
-    """目标达成, cached with the plan's structure and its targets' newest
-    value: the reports and reviews that carry no value leave it as it is
-    (four queries and ~120 targets' rows otherwise)."""
+def _attainment(scope: Scope, version: DashboardVersion | None) -> str:
+    """目标达成, rendered, cached with the plan's structure and its targets'
+    newest value: the reports and reviews that carry no value leave it as
+    it is (four queries, ~120 targets' rows and their rendering otherwise).
+    The section shows the same to every reader (no form, no role)."""
     return _kept(
         "targets",
-        (scope.plan.pk, scope.as_of, scope.category, scope.unit_id),
+        (scope.plan.pk, scope.as_of, scope.category, scope.unit_id, get_language()),
         version and (version.structure, version.target_values),
-        lambda: target_attainment(scope=scope),
+        lambda: render_to_string(
+            "dashboards/_targets.html", {"attainment": target_attainment(scope=scope), "scope": scope}
+        ),
     )
 
 
@@ -153,7 +156,7 @@ def _body(request, *, plan: Plan | None, today: dt.date, version: DashboardVersi
         "scope": scope,
         "form": form,
         "overview": data,
-        "attainment": _attainment(scope, version),
+        "attainment": mark_safe(_attainment(scope, version)),  # noqa: S308 - rendered here
         "charts": dashboard_charts(data),
         "overdue_limit": OVERDUE_LIST_LIMIT,
         "status_query": {key: _query(scope, status=key) for key, _label in StatusFilter.CHOICES},

@@ -531,3 +531,26 @@ def test_it_answers_refusals_in_chinese(client, world):
     client.force_login(world["users"][LEADER])
     refused = client.post(reverse("tasks:review", args=[world["task"].pk]), _review_form(world["task"]))
     assert "您的账号只能查看，不能修改。" in refused.content.decode()
+
+
+def test_it_decides_one_task_exactly_as_the_lists_do(
+    plan_2019, staff, other_staff, office, leader, admin_user
+):
+    """get_task_for_user checks can_read on the task it read; the lists
+    filter with visible_tasks: the same rule, for every user and task, a
+    withdrawn lead task included (its partners are no longer the lead's)."""
+    from django.contrib.auth import get_user_model
+
+    from tasks import access
+
+    withdrawn = (
+        Task.objects.filter(unit__name="区数管局", role=Task.Role.LEAD).exclude(indicator__code="8").first()
+    )
+    Task.objects.filter(pk=withdrawn.pk).update(is_active=False)
+    nobody = get_user_model().objects.create_user("nobody", password="x")
+    tasks = list(Task.objects.all())
+    for user in (staff, other_staff, office, leader, admin_user, nobody):
+        user = type(user).objects.get(pk=user.pk)  # no role cache from an earlier check
+        visible = set(access.visible_tasks(user).values_list("pk", flat=True))
+        assert {t.pk for t in tasks if access.can_read(user, t)} == visible, user
+        assert 0 < len(visible) < len(tasks) or user in (office, leader, admin_user, nobody)
