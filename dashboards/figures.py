@@ -453,20 +453,37 @@ def dashboard_version(*, plan: Plan) -> DashboardVersion:
 
 
 def dashboard_overview(*, scope: Scope, version: DashboardVersion | None = None) -> Overview:
-    """Everything the overview shows, in five queries whatever the size of
-    the plan. With the plan's dashboard_version, the trend's past days come
+    """Everything the overview shows, in four or five queries whatever the
+    size of the plan (today, unfiltered by status, the trend's last point
+    is read off the figures). With the plan's dashboard_version, the trend's past days come
     from the cache (completion_trend)."""
     states = scoped_states(scope)
     grouped = _grouped(states, scope)
+    totals = sum((unit.all for unit in grouped.units), Figures())
+    today_point = None
+    if scope.is_current and not scope.status:
+        # Today the figures count the trend's tasks (the scope's active
+        # tasks, whatever their status): its last point is read off them.
+        today_point = TrendPoint(
+            scope.today,
+            due=sum(row.figures.total for row in grouped.days if row.day <= scope.today),
+            completed=totals.completed + totals.verified,
+            verified=totals.verified,
+        )
     return Overview(
         scope=scope,
-        totals=sum((unit.all for unit in grouped.units), Figures()),
+        totals=totals,
         categories=grouped.categories,
         units=grouped.units,
         months=grouped.months,
         days=grouped.days,
         overdue=_overdue_list(states, scope),
-        trend=completion_trend(scope=scope, indicators_version=version.indicators, imported=version.imported)
+        trend=completion_trend(
+            scope=scope,
+            indicators_version=version.indicators,
+            imported=version.imported,
+            today_point=today_point,
+        )
         if version
-        else completion_trend(scope=scope),
+        else completion_trend(scope=scope, today_point=today_point),
     )

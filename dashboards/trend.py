@@ -48,7 +48,9 @@ def _trend_key(scope: Scope, day: dt.date, indicators_version) -> str:
     return f"xsreform:trend:{scope.plan.pk}:{scope.unit_id}:{indicators_version}:{day}:{scope.category}"
 
 
-def completion_trend(*, scope: Scope, indicators_version=None, imported=...) -> list[TrendPoint]:
+def completion_trend(
+    *, scope: Scope, indicators_version=None, imported=..., today_point: TrendPoint | None = None
+) -> list[TrendPoint]:
     """For each day of trend_days: how many of the (category- and unit-
     filtered) tasks were due by then, reported completed (or verified) and
     verified. The status filter does not apply: it describes the state on
@@ -59,7 +61,9 @@ def completion_trend(*, scope: Scope, indicators_version=None, imported=...) -> 
     depends on, from dashboard_version) those days are kept in the cache;
     then today's point, when it is the only one missing, is read from the
     task table, and the history is not read at all. `imported` is
-    asof.first_recorded, when the caller knows it already."""
+    asof.first_recorded, when the caller knows it already; `today_point`
+    today's point, when the caller has counted the same tasks already (the
+    overview's figures do, unfiltered by status)."""
     days = trend_days(year=scope.plan.year, as_of=scope.as_of)
     if not days:
         return []
@@ -70,7 +74,9 @@ def completion_trend(*, scope: Scope, indicators_version=None, imported=...) -> 
         cached = cache.get_many(keys.values())
         known = {day: TrendPoint(day, *cached[key]) for day, key in keys.items() if key in cached}
     missing = [day for day in days if day not in known]
-    if missing == [scope.today]:
+    if missing == [scope.today] and today_point is not None:
+        known[scope.today] = today_point
+    elif missing == [scope.today]:
         known[scope.today] = TrendPoint(
             scope.today,
             **scope.narrow(Task.objects.filter(indicator__plan=scope.plan, is_active=True)).aggregate(

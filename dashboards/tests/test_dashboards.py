@@ -170,6 +170,24 @@ def test_it_keeps_past_days_of_the_trend_and_reads_today_from_the_tasks(
     ]
 
 
+@pytest.mark.parametrize("narrow", [{}, {"category": "乙类"}, {"status": "overdue"}, {"unit": SGJ}])
+def test_it_reads_todays_trend_point_off_the_figures_as_the_tasks_give_it(plan, aug_15, narrow):
+    today = dt.date(2019, 8, 15)
+    if "unit" in narrow:
+        narrow = {"unit_id": Unit.objects.get(name=narrow["unit"]).pk}
+    scope = Scope(plan=plan, as_of=today, today=today, **narrow)
+    version = dashboard_version(plan=plan)
+    completion_trend(scope=scope, indicators_version=version.indicators)  # the past days cached
+    from_the_tasks = completion_trend(scope=scope, indicators_version=version.indicators)
+    with CaptureQueriesContext(connection) as queries:
+        overview = dashboard_overview(scope=scope, version=version)
+    assert overview.trend == from_the_tasks == completion_trend(scope=scope)  # the last from the history
+    # Read off the figures when they count the same tasks (no status filter),
+    # else counted by the trend's own query.
+    trend_queries = [q for q in queries.captured_queries if 'AS "due"' in q["sql"]]
+    assert len(trend_queries) == (1 if scope.status else 0)
+
+
 def test_it_ends_the_trend_at_the_as_of_day_and_never_after_the_plan_year():
     assert trend_days(year=2019, as_of=dt.date(2019, 3, 5)) == [
         dt.date(2019, 1, 31),
