@@ -7,6 +7,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from tasks.tests.test_browser import Visitor, browser, shots  # noqa: F401 - the shared browser fixtures
+
 pytestmark = pytest.mark.django_db
 
 
@@ -26,3 +28,28 @@ def test_it_marks_the_office_page_it_is_on(client, office, name):
 def test_it_marks_the_staff_page_it_is_on(client, staff, name):
     client.force_login(staff)
     assert active_links(client.get(reverse(name)).content.decode()) == [reverse(name)]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [800, 1024, 1366])
+def test_it_keeps_the_offices_english_navigation_on_a_laptops_page(
+    browser,  # noqa: F811
+    live_server,
+    transactional_db,
+    shots,  # noqa: F811
+    admin_user,
+    width,
+):
+    """The office's ten links are long in English: they wrap onto a second
+    row rather than push the user menu off the page (it overflowed by 18 px
+    at 1,366 and 470 at 800 wide)."""
+    visitor = Visitor(browser, live_server, shots, viewport={"width": width, "height": 800})
+    visitor.log_in("admin", "pw-admin")
+    visitor.context.add_cookies([{"name": "django_language", "value": "en", "url": visitor.base}])
+    visitor.goto(reverse("dashboards:overview"))
+    page = visitor.page
+    assert page.get_by_role("link", name="Reporting completeness").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") == 0
+    menu = page.locator("#user-menu").bounding_box()
+    assert menu["x"] + menu["width"] <= width
+    visitor.close()
