@@ -1,19 +1,23 @@
-"""The task page's 报送与审核记录: every report and review, newest first.
+"""The task page's two long lists: 报送与审核记录 (every report and review,
+newest first) and 变更记录 (the task's and its indicator's history).
 
 Joined here rather than rendered by template loops: a task reported on every
-month for a year has ~40 entries, and rendering each through the template
-engine (nested ifs and withs, a badge, a person, a moment, its files) took
-3 of the page's 7 ms of template time; joined here it takes under one.
+month for a year has ~40 entries in each, and rendering each through the
+template engine (nested ifs and withs, a badge, a person, a moment, its
+files) took 3 of the page's 7 ms of template time for the reports, and
+3.3 ms for the changes of a task reported on 77 times; joined here each
+takes under one.
 Every text goes through escape_text; the rest are numbers, our markup and
 URLs built from integers."""
 
 from django import template
 from django.template.defaultfilters import filesizeformat
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from tasks.models import Review
-from tasks.selectors import TimelineEntry
+from tasks.selectors import Change, TimelineEntry
 
 from .portal import cn_datetime, escape_text, label, person, status_badge, url_with_id
 
@@ -67,7 +71,7 @@ def _report(report, quoted, urls, words) -> str:
     for name in ("problems", "next_steps"):
         if value := getattr(report, name):
             texts.append(f'<dt>{words[name]}</dt><dd class="prewrap">{escape_text(value)}</dd>')
-    if files := report.evidence.all():
+    if files := report.files:
         items = "".join(_file(file, urls, words) for file in files)
         texts.append(
             f'<dt>{words["evidence"]}</dt><dd class="mb-0"><ul class="list-unstyled mb-0">{items}</ul></dd>'
@@ -98,3 +102,23 @@ def _review(review, words) -> str:
         f'<span class="text-body-secondary">{escape_text(person(review.reviewer))} · {cn_datetime(review.created_at)}</span>'
         f"</div>{reason}</article>"
     )
+
+
+@register.simple_tag
+def changes(entries: list[Change]) -> SafeString:
+    """变更记录's items: when and who, what changed and why, and each field's
+    old and new value (each cut at 60 characters)."""
+    items = []
+    for change in entries:
+        reason = f"：{escape_text(change.reason)}" if change.reason else ""
+        fields = "".join(
+            f'<div class="text-body-secondary">{escape_text(name)}：<del>{escape_text(Truncator(old).chars(60))}</del>'
+            f" → {escape_text(Truncator(new).chars(60))}</div>"
+            for name, old, new in change.fields
+        )
+        items.append(
+            '<li class="border-top py-2">'
+            f'<div><span class="text-body-secondary">{cn_datetime(change.at)}</span> · {escape_text(person(change.user))}</div>'
+            f"<div>{escape_text(change.subject)}{escape_text(change.action)}{reason}</div>{fields}</li>"
+        )
+    return mark_safe("\n".join(items))  # noqa: S308 - every text through escape_text
