@@ -426,9 +426,9 @@ def test_it_offers_review_only_on_completed_tasks_and_report_only_to_the_unit(
 
 def test_it_escapes_text_from_users_and_from_imports(client, staff, office, task_8):
     script = "<script>alert('x')</script>"
-    Indicator.objects.filter(pk=task_8.indicator_id).update(
-        task_text=f"目标{script}", category=f"类{script}", section=script
-    )
+    indicator = task_8.indicator
+    indicator.task_text, indicator.category, indicator.section = f"目标{script}", f"类{script}", script
+    indicator.save()  # with its history: 变更记录 shows the old and new text
     Unit.objects.filter(name="区办事服务中心").update(name=f"单位{script}")
     staff.first_name = script
     staff.save()
@@ -453,6 +453,8 @@ def test_it_escapes_text_from_users_and_from_imports(client, staff, office, task
         response = client.get(url)
         assert b"<script>alert" not in response.content, url
         assert b"&lt;script&gt;alert(" in response.content, url
+    changes = response.content.decode().split('id="changes"')[1]
+    assert "→ 目标&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in changes
 
 
 # Query counts do not grow with the number of tasks
