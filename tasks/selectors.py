@@ -79,6 +79,8 @@ class TaskList:
     show: str
     search: str
 
+    ORDER = ("due_date", "indicator__position", "unit__name")
+
 
 def task_list(*, tasks: QuerySet, on: dt.date, show: str, search: str = "", tabs: list[str]) -> TaskList:
     """Active tasks with their indicator, unit and latest report, filtered by
@@ -100,18 +102,23 @@ def task_list(*, tasks: QuerySet, on: dt.date, show: str, search: str = "", tabs
         tasks.filter(conditions[show])
         .select_related("indicator", "unit")
         .with_latest_report()
-        .order_by("due_date", "indicator__position", "unit__name")
+        .order_by(*TaskList.ORDER)
     )
     return TaskList(all_tasks=all_tasks, rows=rows, counts=counts, show=show, search=search)
 
 
-def returned_tasks(tasks: QuerySet) -> list[Task]:
-    """Returned tasks with the reason, for the notice on the staff home."""
+def returned_tasks(listing: TaskList) -> list[Task]:
+    """Returned tasks with the reason, for the notice on the staff home, in
+    the list's order: read off its rows when they are every active task (the
+    全部 tab without a search, as the page opens: the rows' query with its
+    latest-report subqueries is not run twice), else one query."""
+    if listing.show == Show.ALL and not listing.search:
+        return [task for task in listing.rows if task.status == Task.Status.RETURNED]
     return list(
-        tasks.filter(status=Task.Status.RETURNED)
+        listing.all_tasks.filter(status=Task.Status.RETURNED)
         .select_related("indicator", "unit")
         .with_latest_report()
-        .order_by("due_date", "indicator__position")
+        .order_by(*TaskList.ORDER)
     )
 
 

@@ -116,7 +116,7 @@ def my_tasks(request):
         request, tasks=access.visible_tasks(request.user).for_units(unit_ids), tabs=Show.STAFF_TABS
     )
     context["several_units"] = len(unit_ids) > 1
-    context["returned"] = selectors.returned_tasks(context["listing"].all_tasks)
+    context["returned"] = selectors.returned_tasks(context["listing"])
     context["consultations"] = consultations_open_for_units(unit_ids)
     context["open_instructions"] = instructions.open_instructions(unit_ids=unit_ids)
     return render(request, "tasks/my_tasks.html", context)

@@ -93,11 +93,13 @@ def test_it_shows_staff_of_several_units_each_unit(client, staff, plan_2019):
     assertContains(response, '<th scope="col" class="text-nowrap">单位</th>', html=True)
 
 
-def test_it_shows_the_return_reason_on_the_unit_home(client, staff, office, task_8):
+# Whatever the tab or search: read off the rows of 全部, else queried.
+@pytest.mark.parametrize("query", [{}, {"show": "all"}, {"show": "due"}, {"q": "没有这样的任务"}])
+def test_it_shows_the_return_reason_on_the_unit_home(client, staff, office, task_8, query):
     report(task_8, staff, status=Task.Status.COMPLETED, percent=100)
     review(task_8, office, Review.Decision.RETURNED, "缺少电子归档率截图")
     client.force_login(staff)
-    response = client.get(reverse("tasks:mine"), {"show": "due"})  # whatever the tab
+    response = client.get(reverse("tasks:mine"), query)
     assert [t.pk for t in response.context["returned"]] == [task_8.pk]
     assertContains(response, "缺少电子归档率截图")
     assertContains(response, "被跑改办退回")
