@@ -29,7 +29,7 @@ from .forms import (
     ReviewForm,
     TaskListFilterForm,
 )
-from .models import REPORT_STATUSES, Review, Task
+from .models import REPORT_STATUSES, ProgressReport, Review, Task
 from .selectors import Show
 from .templatetags.portal import cn_datetime, person
 
@@ -202,12 +202,12 @@ def _render_task(request, task, *, report_form=None, review_form=None, status=20
     timeline = selectors.task_timeline(task)
     targets = target_values.task_targets(task)
     peers = list(selectors.task_peers(task))
+    own_report = next((e.item for e in timeline if e.kind == "report"), None)  # the latest
     # 牵头汇总: the lead unit reads its partners' parts; the office and
     # leaders see every unit's part, this task's included.
     leads = access.leads(user, task)
     consolidation = None
     if leads or access.reads_all(user):
-        own_report = next((e.item for e in timeline if e.kind == "report"), None)
         consolidation = selectors.task_consolidation(
             task, peers, on=today, with_own=not leads, own_report=own_report
         )
@@ -232,7 +232,7 @@ def _render_task(request, task, *, report_form=None, review_form=None, status=20
         "origin_task": selectors.task_origin(task),
     }
     if report_form is None and can_report:
-        report_form = ProgressReportForm(initial=_report_initial(task))
+        report_form = ProgressReportForm(initial=_report_initial(task, own_report))
     if report_form is not None and not hasattr(report_form, "targets"):
         report_form.offer_targets([t.target for t in targets], today=today)
     if report_form is not None and leads and consolidation:
@@ -263,9 +263,8 @@ def _render_task(request, task, *, report_form=None, review_form=None, status=20
     return render(request, "tasks/task_detail.html", context, status=status)
 
 
-def _report_initial(task):
+def _report_initial(task, latest: ProgressReport | None):
     """Start from the latest report: most months only the text changes."""
-    latest = task.progress_reports.order_by("-created_at", "-pk").first()
     return {
         "version": task.version,
         "status": task.status if task.status in REPORT_STATUSES else Task.Status.IN_PROGRESS,

@@ -426,6 +426,17 @@ def test_it_offers_review_only_on_completed_tasks_and_report_only_to_the_unit(
 # Escaping
 
 
+def test_it_starts_the_report_form_from_the_latest_report(client, staff, task_8, july_15):
+    client.force_login(staff)
+    form = client.get(reverse("tasks:detail", args=[task_8.pk])).context["report_form"]
+    assert form.initial["percent"] == 0  # never reported
+    report(task_8, staff, percent=40)
+    report(task_8, staff, percent=65)
+    form = client.get(reverse("tasks:detail", args=[task_8.pk])).context["report_form"]
+    assert (form.initial["percent"], form.initial["version"]) == (65, 2)
+    assertContains(client.get(reverse("tasks:detail", args=[task_8.pk])), 'value="65"')
+
+
 def test_it_escapes_text_from_users_and_from_imports(client, staff, office, task_8):
     script = "<script>alert('x')</script>"
     indicator = task_8.indicator
