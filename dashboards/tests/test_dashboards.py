@@ -276,6 +276,19 @@ def test_it_narrows_everything_to_a_unit(plan, aug_15):
     assert [u.name for u in overview.units] == [FGJ]
 
 
+def test_it_gives_each_unit_its_own_figures_one_after_another(plan, aug_15):
+    """The overview's SQL is kept per process by what it is compiled from
+    (dashboards.figures._compiled): the same day for another unit is
+    another query, not the first unit's again."""
+    for name in (FGJ, SGJ, BSZX, FGJ):
+        unit = Unit.objects.get(name=name)
+        overview = overview_of(plan, unit_id=unit.pk)
+        tasks = Task.objects.filter(indicator__plan=plan, unit=unit, is_active=True)
+        assert [u.name for u in overview.units] == [name]
+        assert overview.totals.total == tasks.count()
+        assert {row.unit_name for row in overview.overdue} <= {name}
+
+
 @pytest.mark.parametrize(
     ("status", "total"),
     [
