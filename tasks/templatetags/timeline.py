@@ -1,12 +1,13 @@
-"""The task page's two long lists: 报送与审核记录 (every report and review,
-newest first) and 变更记录 (the task's and its indicator's history).
+"""The task page's long lists: 报送与审核记录 (every report and review,
+newest first), 变更记录 (the task's and its indicator's history) and
+牵头汇总's reports (each unit's latest on the indicator).
 
 Joined here rather than rendered by template loops: a task reported on every
 month for a year has ~40 entries in each, and rendering each through the
 template engine (nested ifs and withs, a badge, a person, a moment, its
 files) took 3 of the page's 7 ms of template time for the reports, and
 3.3 ms for the changes of a task reported on 77 times; joined here each
-takes under one.
+takes under one. 牵头汇总's ~15 units' reports took 3.1 ms of template.
 Every text goes through escape_text; the rest are numbers, our markup and
 URLs built from integers."""
 
@@ -17,7 +18,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from tasks.models import Review
-from tasks.selectors import Change, TimelineEntry
+from tasks.selectors import Change, Consolidation, TimelineEntry
 
 from .portal import cn_datetime, escape_text, label, person, status_badge, url_with_id
 
@@ -122,3 +123,64 @@ def changes(entries: list[Change]) -> SafeString:
             f"<div>{escape_text(change.subject)}{escape_text(change.action)}{reason}</div>{fields}</li>"
         )
     return mark_safe("\n".join(items))  # noqa: S308 - every text through escape_text
+
+
+@register.simple_tag
+def consolidation_reports(consolidation: Consolidation, task, leads: bool, report_form) -> SafeString:
+    """牵头汇总's units that have reported, each with its latest report: the
+    unit (a link to its task, but for this one), its role, status, percent
+    and when, 本月未报送 if not this month, the texts and files; for the
+    lead unit with its report form on the page, 引用 on each."""
+    quoting = bool(leads and report_form)
+    urls = {
+        "detail": url_with_id("tasks:detail"),
+        "download": url_with_id("tasks:evidence"),
+        "preview": url_with_id("tasks:evidence_preview"),
+    }
+    words = {
+        "preview": escape_text(_("预览")),
+        "progress": escape_text(_("进展情况")),
+        "problems": escape_text(_("存在问题")),
+        "next_steps": escape_text(_("下步计划")),
+        "evidence": escape_text(_("佐证材料")),
+        "late": escape_text(_("本月未报送")),
+        "quote": escape_text(_("引用")),
+    }
+    parts = []
+    for row in consolidation.rows:
+        report = row.report
+        if not report:
+            continue
+        peer = row.task
+        unit = escape_text(peer.unit.name)
+        name = unit if peer.pk == task.pk else f'<a href="{urls["detail"].format(int(peer.pk))}">{unit}</a>'
+        late = (
+            "" if row.reported_this_month else f'<span class="badge text-bg-warning">{words["late"]}</span>'
+        )
+        texts = [f'<dt>{words["progress"]}</dt><dd class="prewrap">{escape_text(report.progress)}</dd>']
+        for field in ("problems", "next_steps"):
+            if value := getattr(report, field):
+                texts.append(f'<dt>{words[field]}</dt><dd class="prewrap">{escape_text(value)}</dd>')
+        if report.files:
+            items = "".join(_file(file, urls, words) for file in report.files)
+            texts.append(
+                f'<dt>{words["evidence"]}</dt><dd class="mb-0"><ul class="list-unstyled mb-0">{items}</ul></dd>'
+            )
+        quote = (
+            f'\n<span hidden id="quote-text-{int(report.pk)}">【{unit}】{escape_text(report.progress)}</span>\n'
+            '<button type="button" class="btn btn-sm btn-outline-secondary quote-button"'
+            f' data-quote-target="id_progress" data-quote-source="quote-text-{int(report.pk)}">{words["quote"]}</button>'
+            if quoting
+            else ""
+        )
+        parts.append(
+            f'<article class="border-top pt-2 mt-2 unit-report" id="unit-report-{int(peer.pk)}">\n'
+            '<div class="d-flex flex-wrap gap-2 align-items-center small mb-1">\n'
+            f"<strong>{name}</strong>\n"
+            f'<span class="text-body-secondary">（{escape_text(label(peer, "role"))}）</span>\n'
+            f"{status_badge(peer.status)}\n"
+            f'<span class="badge text-bg-light border">{int(report.percent)}%</span> '
+            f'<span class="text-body-secondary">{cn_datetime(report.created_at)}</span>\n{late}\n</div>\n'
+            f'<dl class="small mb-1">{"".join(texts)}</dl>{quote}\n</article>'
+        )
+    return mark_safe("\n".join(parts))  # noqa: S308 - every text through escape_text

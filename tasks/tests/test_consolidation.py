@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 from pytest_django.asserts import assertContains, assertNotContains
 
 from departments.models import Unit
@@ -70,6 +71,29 @@ def test_it_shows_the_lead_each_partners_latest_report_with_its_evidence(client,
         assertContains(response, text)
     assertContains(response, reverse("tasks:evidence", args=[filed.evidence.get().pk]))
     assertContains(response, reverse("tasks:detail", args=[filed.task_id]))
+
+
+def test_it_escapes_what_the_partners_wrote(client, staff, lead_task, partner_task, other_staff):
+    """The reports are joined in Python (tasks.templatetags.timeline), not by
+    the template's autoescaping: a partner's texts stay text, in the report
+    and in the 引用 the lead copies from."""
+    filed = report(
+        partner_task,
+        other_staff,
+        progress="<script>alert(1)</script>",
+        problems="a & b",
+        next_steps='"九月" <b>上线</b>',
+        files=[files.upload("<i>方案</i>.pdf", files.PDF)],
+    )
+    response = _page(client, staff, lead_task)
+    assertNotContains(response, "<script>alert(1)</script>")
+    assertNotContains(response, "<b>上线</b>")
+    assertNotContains(response, "<i>方案</i>")
+    assertContains(response, "&lt;script&gt;alert(1)&lt;/script&gt;", count=2)  # the report and its 引用
+    assertContains(response, "a &amp; b")
+    assertContains(response, "&quot;九月&quot; &lt;b&gt;上线&lt;/b&gt;")
+    assertContains(response, escape(filed.evidence.get().original_name))
+    assertContains(response, f'data-quote-source="quote-text-{filed.pk}"')
 
 
 @time_machine.travel(dt.datetime(2019, 9, 2, 9, 0, tzinfo=SHANGHAI), tick=False)
