@@ -29,17 +29,8 @@ register = template.Library()
 def timeline(entries: list[TimelineEntry]) -> SafeString:
     if not entries:
         return mark_safe(f'<p class="text-body-secondary small">{escape_text(_("还没有报送记录。"))}</p>')  # noqa: S308
-    urls = {"download": url_with_id("tasks:evidence"), "preview": url_with_id("tasks:evidence_preview")}
-    words = {
-        "preview": escape_text(_("预览")),
-        "report": escape_text(_("进展报送")),
-        "review": escape_text(_("跑改办审核")),
-        "progress": escape_text(_("进展情况")),
-        "problems": escape_text(_("存在问题")),
-        "next_steps": escape_text(_("下步计划")),
-        "evidence": escape_text(_("佐证材料")),
-        "referenced": escape_text(_("引用配合单位的佐证材料")),
-    }
+    urls = _file_urls()
+    words = _words(report=_("进展报送"), review=_("跑改办审核"), referenced=_("引用配合单位的佐证材料"))
     parts = [
         _report(entry.item, entry.quoted, urls, words)
         if entry.kind == "report"
@@ -47,6 +38,41 @@ def timeline(entries: list[TimelineEntry]) -> SafeString:
         for entry in entries
     ]
     return mark_safe("\n".join(parts))  # noqa: S308 - every text through escape_text
+
+
+def _file_urls(**more) -> dict[str, str]:
+    return {
+        "download": url_with_id("tasks:evidence"),
+        "preview": url_with_id("tasks:evidence_preview"),
+        **more,
+    }
+
+
+def _words(**more) -> dict[str, str]:
+    """A report's words in the active language, escaped once for a list."""
+    words = {
+        "preview": _("预览"),
+        "progress": _("进展情况"),
+        "problems": _("存在问题"),
+        "next_steps": _("下步计划"),
+        "evidence": _("佐证材料"),
+        **more,
+    }
+    return {key: escape_text(word) for key, word in words.items()}
+
+
+def _texts(report, urls, words) -> list[str]:
+    """A report's <dt>/<dd> pairs: its texts and its files."""
+    texts = [f'<dt>{words["progress"]}</dt><dd class="prewrap">{escape_text(report.progress)}</dd>']
+    for name in ("problems", "next_steps"):
+        if value := getattr(report, name):
+            texts.append(f'<dt>{words[name]}</dt><dd class="prewrap">{escape_text(value)}</dd>')
+    if files := report.files:
+        items = "".join(_file(file, urls, words) for file in files)
+        texts.append(
+            f'<dt>{words["evidence"]}</dt><dd class="mb-0"><ul class="list-unstyled mb-0">{items}</ul></dd>'
+        )
+    return texts
 
 
 def _file(file, urls, words, *, unit: str = "") -> str:
@@ -68,15 +94,7 @@ def _file(file, urls, words, *, unit: str = "") -> str:
 
 
 def _report(report, quoted, urls, words) -> str:
-    texts = [f'<dt>{words["progress"]}</dt><dd class="prewrap">{escape_text(report.progress)}</dd>']
-    for name in ("problems", "next_steps"):
-        if value := getattr(report, name):
-            texts.append(f'<dt>{words[name]}</dt><dd class="prewrap">{escape_text(value)}</dd>')
-    if files := report.files:
-        items = "".join(_file(file, urls, words) for file in files)
-        texts.append(
-            f'<dt>{words["evidence"]}</dt><dd class="mb-0"><ul class="list-unstyled mb-0">{items}</ul></dd>'
-        )
+    texts = _texts(report, urls, words)
     if quoted:
         items = "".join(_file(file, urls, words, unit=file.report.task.unit.name) for file in quoted)
         texts.append(
@@ -132,20 +150,8 @@ def consolidation_reports(consolidation: Consolidation, task, leads: bool, repor
     and when, 本月未报送 if not this month, the texts and files; for the
     lead unit with its report form on the page, 引用 on each."""
     quoting = bool(leads and report_form)
-    urls = {
-        "detail": url_with_id("tasks:detail"),
-        "download": url_with_id("tasks:evidence"),
-        "preview": url_with_id("tasks:evidence_preview"),
-    }
-    words = {
-        "preview": escape_text(_("预览")),
-        "progress": escape_text(_("进展情况")),
-        "problems": escape_text(_("存在问题")),
-        "next_steps": escape_text(_("下步计划")),
-        "evidence": escape_text(_("佐证材料")),
-        "late": escape_text(_("本月未报送")),
-        "quote": escape_text(_("引用")),
-    }
+    urls = _file_urls(detail=url_with_id("tasks:detail"))
+    words = _words(late=_("本月未报送"), quote=_("引用"))
     parts = []
     for row in consolidation.rows:
         report = row.report
@@ -157,15 +163,7 @@ def consolidation_reports(consolidation: Consolidation, task, leads: bool, repor
         late = (
             "" if row.reported_this_month else f'<span class="badge text-bg-warning">{words["late"]}</span>'
         )
-        texts = [f'<dt>{words["progress"]}</dt><dd class="prewrap">{escape_text(report.progress)}</dd>']
-        for field in ("problems", "next_steps"):
-            if value := getattr(report, field):
-                texts.append(f'<dt>{words[field]}</dt><dd class="prewrap">{escape_text(value)}</dd>')
-        if report.files:
-            items = "".join(_file(file, urls, words) for file in report.files)
-            texts.append(
-                f'<dt>{words["evidence"]}</dt><dd class="mb-0"><ul class="list-unstyled mb-0">{items}</ul></dd>'
-            )
+        texts = _texts(report, urls, words)
         quote = (
             f'\n<span hidden id="quote-text-{int(report.pk)}">【{unit}】{escape_text(report.progress)}</span>\n'
             '<button type="button" class="btn btn-sm btn-outline-secondary quote-button"'
