@@ -6,6 +6,7 @@ is reminders.sweep."""
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -28,10 +29,28 @@ def unit_notices(*, unit_ids: list[int], now: dt.datetime) -> QuerySet:
     )
 
 
+def unread_notices(*, unit_ids: list[int], now: dt.datetime) -> QuerySet:
+    """The units' notices not yet read: what the navigation's badge counts."""
+    return Reminder.objects.issued(now=now).to_units().unread().filter(unit_id__in=unit_ids)
+
+
 def unread_count(*, unit_ids: list[int], now: dt.datetime) -> int:
+    """unread_notices counted through the cursor: the badge is on every page
+    of staff, and the ORM took 1.2 of its 1.5 ms compiling the query (at
+    province scale); held to unread_notices by a test."""
     if not unit_ids:
         return 0
-    return Reminder.objects.issued(now=now).to_units().unread().filter(unit_id__in=unit_ids).count()
+    units = ", ".join(["%s"] * len(unit_ids))
+    reasons = ", ".join(["%s"] * len(Reminder.OFFICE_REASONS))
+    sql = f"""
+        SELECT COUNT(*) FROM {Reminder._meta.db_table}
+        WHERE unit_id IN ({units}) AND read_at IS NULL AND voided_at IS NULL
+        AND remind_after <= %s AND reason NOT IN ({reasons})
+    """  # noqa: S608 - the table's name from the model, placeholders for the rest
+    params = [*unit_ids, connection.ops.adapt_datetimefield_value(now), *Reminder.OFFICE_REASONS]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
 
 
 class Status:

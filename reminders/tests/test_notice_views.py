@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
-from reminders import delivery, jobs
+from reminders import delivery, jobs, selectors
 from reminders.models import Reminder
 from tasks.models import Task
 from tasks.tests.helpers import task_of
@@ -49,6 +49,31 @@ def test_it_lists_the_units_notices_with_the_unread_count_and_marks_them_read(cl
     assertContains(response, reverse("tasks:detail", args=[task_of("区数管局", "1").pk]))
     assert not own.filter(read_at=None).exists()
     assert "badge" not in unread_badge(client.get(reverse("tasks:mine")))
+
+
+def test_it_counts_unread_what_the_notices_page_lists_unread(staff, swept):
+    """The badge's count through the cursor (selectors.unread_count) against
+    the ORM's definition (unread_notices), over notices read, voided, not
+    yet due, to the office, and of other units."""
+    own = Reminder.objects.filter(unit__name="区数管局")
+    units = [staff.memberships.get().unit_id]
+    before = selectors.unread_count(unit_ids=units, now=at(2019, 7, 31, 9))
+    notices = list(
+        own.exclude(reason="escalation").filter(remind_after__lte=at(2019, 7, 31, 9)).order_by("pk")
+    )
+    assert len(notices) >= 4
+    notices[0].read_at = at(2019, 7, 31, 8)
+    notices[1].voided_at = at(2019, 7, 31, 8)
+    notices[2].remind_after = at(2019, 8, 1)
+    for notice in notices[:3]:
+        notice.save()
+    both = [*units, Reminder.objects.exclude(unit__name="区数管局").exclude(unit=None).first().unit_id]
+    for unit_ids in (units, both, []):
+        for now in (at(2019, 7, 31, 9), at(2019, 8, 2), at(2019, 7, 1)):
+            expected = selectors.unread_notices(unit_ids=unit_ids, now=now).count()
+            assert selectors.unread_count(unit_ids=unit_ids, now=now) == expected
+    assert selectors.unread_count(unit_ids=units, now=at(2019, 7, 31, 9)) == before - 3
+    assert own.filter(reason="escalation").exists()  # there, and not counted
 
 
 def test_it_shows_a_unit_only_its_own_notices(client, other_staff, swept):
