@@ -199,9 +199,9 @@ def _render_task(request, task, *, report_form=None, review_form=None, status=20
     running = task.indicator.plan.is_active
     can_report = running and access.can_report(user, task) and not task.is_closed
     can_review = running and access.can_review(user, task) and task.awaits_review
-    timeline = selectors.task_timeline(task)
+    peers = selectors.task_peers(task)
+    timeline = selectors.task_timeline(task, selectors.task_reports(task, peers))
     targets = target_values.task_targets(task)
-    peers = list(selectors.task_peers(task))
     own_report = next((e.item for e in timeline if e.kind == "report"), None)  # the latest
     # 牵头汇总: the lead unit reads its partners' parts; the office and
     # leaders see every unit's part, this task's included.
