@@ -431,6 +431,23 @@ def test_it_links_the_overview_in_the_navbar_for_readers_only(client, plan, offi
     assertNotContains(client.get(reverse("tasks:mine")), f'href="{reverse("dashboards:overview")}"')
 
 
+@pytest.mark.parametrize(
+    ("asked", "today", "shown"),
+    [
+        ("2020", dt.date(2021, 3, 1), 2020),  # the plan asked for
+        ("1999", dt.date(2021, 3, 1), 2021),  # none that year: this year's
+        ("", dt.date(2021, 3, 1), 2021),
+        ("20x1", dt.date(2021, 3, 1), 2021),
+        ("1999", dt.date(2025, 3, 1), 2021),  # neither: the newest
+        ("\x00" * 5000, dt.date(2025, 3, 1), 2021),
+    ],
+)
+def test_it_shows_the_plan_asked_for_else_this_years_else_the_newest(rf, db, asked, today, shown):
+    for year in (2019, 2020, 2021):
+        Plan.objects.create(year=year, title=f"{year}年计划")
+    assert views._plan(rf.get("/", {"plan": asked}), today).year == shown
+
+
 def test_it_shows_an_empty_page_without_plans(client, office):
     client.force_login(office)
     response = client.get(reverse("dashboards:overview"))
